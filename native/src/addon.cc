@@ -1,0 +1,428 @@
+// All N-API glue. The surface is small and flat (open a source, pull the next
+// batch, stats, stop, close); packages/core wraps it in typed classes.
+// Handles are externals tagged with a type tag, so passing anything else
+// throws instead of reading random memory.
+#include "napi_setup.h"
+
+#include <arpa/inet.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include "batch/schema.h"
+#include "decode/packet.h"
+#include "engine/capture.h"
+#include "flow/community_id.h"
+
+namespace mommy {
+namespace {
+
+const napi_type_tag kCaptureTag = {0x6d6f6d6d796e6574ull, 0x636170747572653aull};
+
+struct CaptureHandle {
+  std::shared_ptr<Capture> capture;
+  FileCapture* file = nullptr;  // same object when it is a file capture
+  bool busy = false;            // a next() is in flight
+  // What stats() and failure() report once the capture is closed.
+  CaptureStats final_stats;
+  CaptureFailure final_failure;
+};
+
+// Per-environment state: every open handle, so environment teardown (a
+// worker exiting, the process ending) stops capture threads. It is never
+// freed: handle finalizers may run after the environment's teardown.
+struct AddonData {
+  std::set<CaptureHandle*> handles;
+  bool torn_down = false;
+};
+
+void close_handle(CaptureHandle* h) {
+  if (!h->capture) return;
+  h->capture->cancel();
+  h->final_stats = h->capture->stats();
+  h->final_failure = h->capture->failure();
+  // With a next() in flight its worker holds the last reference.
+  h->capture.reset();
+}
+
+// ---- argument checks ----------------------------------------------------------
+
+double number_option(const Napi::Object& o, const char* name, double def, double min, double max) {
+  const Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return def;
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("option ") + name + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= min && d <= max))
+    throw Napi::RangeError::New(o.Env(), std::string("option ") + name + " is out of range");
+  return d;
+}
+
+bool bool_option(const Napi::Object& o, const char* name, bool def) {
+  const Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return def;
+  if (!v.IsBoolean()) throw Napi::TypeError::New(o.Env(), std::string("option ") + name + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string string_option(const Napi::Object& o, const char* name, const std::string& def) {
+  const Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return def;
+  if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string("option ") + name + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+Napi::Object options_arg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return Napi::Object::New(info.Env());
+  if (!info[i].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
+  return info[i].As<Napi::Object>();
+}
+
+PipelineOptions pipeline_options(const Napi::Object& o) {
+  PipelineOptions p;
+  FlowOptions& f = p.flow;
+  constexpr double kDay = 86400.0 * 365;
+  f.tcp_idle = number_option(o, "tcpIdleTimeout", f.tcp_idle, 0.001, kDay);
+  f.udp_idle = number_option(o, "udpIdleTimeout", f.udp_idle, 0.001, kDay);
+  f.icmp_idle = number_option(o, "icmpIdleTimeout", f.icmp_idle, 0.001, kDay);
+  f.other_idle = number_option(o, "otherIdleTimeout", f.other_idle, 0.001, kDay);
+  f.tcp_close = number_option(o, "tcpCloseTimeout", f.tcp_close, 0, kDay);
+  f.active = number_option(o, "activeTimeout", f.active, 0.001, kDay);
+  f.max_flows = static_cast<uint32_t>(number_option(o, "maxFlows", f.max_flows, 1, 1e9));
+  f.payload_bytes = static_cast<uint32_t>(number_option(o, "payloadBytes", f.payload_bytes, 0, 65535));
+  p.batch_rows = static_cast<uint32_t>(number_option(o, "batchRows", p.batch_rows, 1, 1 << 24));
+  p.batch_interval_ns = static_cast<int64_t>(
+      number_option(o, "batchInterval", static_cast<double>(p.batch_interval_ns) / 1e9, 0.001, 3600) * 1e9);
+  return p;
+}
+
+size_t queue_depth(const Napi::Object& o, double def) {
+  return static_cast<size_t>(number_option(o, "queueDepth", def, 1, 4096));
+}
+
+CaptureHandle* handle_arg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal())
+    throw Napi::TypeError::New(info.Env(), "expected a capture handle");
+  auto ext = info[0].As<Napi::External<CaptureHandle>>();
+  if (!ext.CheckTypeTag(&kCaptureTag)) throw Napi::TypeError::New(info.Env(), "expected a capture handle");
+  return ext.Data();
+}
+
+Napi::Error capture_error(Napi::Env env, const CaptureFailure& f) {
+  Napi::Error e = Napi::Error::New(env, f.message);
+  e.Set("code", Napi::String::New(env, f.code));
+  if (f.offset >= 0) e.Set("offset", Napi::Number::New(env, static_cast<double>(f.offset)));
+  return e;
+}
+
+Napi::Value wrap_handle(Napi::Env env, std::shared_ptr<Capture> capture, FileCapture* file) {
+  auto* h = new CaptureHandle{std::move(capture), file};
+  auto* data = env.GetInstanceData<AddonData>();
+  data->handles.insert(h);
+  auto ext = Napi::External<CaptureHandle>::New(env, h, [](Napi::Env env, CaptureHandle* h) {
+    if (auto* d = env.GetInstanceData<AddonData>(); d && !d->torn_down) d->handles.erase(h);
+    close_handle(h);
+    delete h;
+  });
+  ext.TypeTag(&kCaptureTag);
+  h->capture->start();
+  return ext;
+}
+
+// ---- batches to JavaScript --------------------------------------------------
+
+// Hands a C++ buffer to JS without copying. Where the runtime forbids
+// external buffers (V8 sandbox builds) it falls back to one copy.
+Napi::Value to_array_buffer(Napi::Env env, OwnedBuffer& buf) {
+  const size_t n = buf.size();
+  if (n == 0) return Napi::ArrayBuffer::New(env, 0);
+  uint8_t* p = buf.release();
+  napi_value out;
+  const napi_status s = napi_create_external_arraybuffer(
+      env, p, n, [](napi_env, void* data, void*) { std::free(data); }, nullptr, &out);
+  if (s == napi_ok) return Napi::Value(env, out);
+  Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, n);
+  std::memcpy(copy.Data(), p, n);
+  std::free(p);
+  return copy;
+}
+
+Napi::Object batch_to_js(Napi::Env env, Batch& batch) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("rows", Napi::Number::New(env, batch.rows));
+  Napi::Array cols = Napi::Array::New(env, batch.columns.size());
+  for (size_t i = 0; i < batch.columns.size(); ++i) {
+    ColumnData& c = batch.columns[i];
+    Napi::Object col = Napi::Object::New(env);
+    col.Set("values", to_array_buffer(env, c.values));
+    if (c.offsets.size()) col.Set("offsets", to_array_buffer(env, c.offsets));
+    if (c.null_count) col.Set("validity", to_array_buffer(env, c.validity));
+    col.Set("nullCount", Napi::Number::New(env, c.null_count));
+    cols.Set(static_cast<uint32_t>(i), col);
+  }
+  out.Set("columns", cols);
+  return out;
+}
+
+class NextWorker final : public Napi::AsyncWorker {
+ public:
+  NextWorker(Napi::Env env, CaptureHandle* h)
+      : Napi::AsyncWorker(env, "mommynet.next"), deferred_(Napi::Promise::Deferred::New(env)), handle_(h),
+        capture_(h->capture) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override { batch_ = capture_->next(); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    handle_->busy = false;
+    if (batch_) deferred_.Resolve(batch_to_js(env, *batch_));
+    else deferred_.Resolve(env.Null());
+  }
+  void OnError(const Napi::Error& e) override {
+    handle_->busy = false;
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  CaptureHandle* handle_;
+  std::shared_ptr<Capture> capture_;  // keeps the capture alive past close()
+  std::unique_ptr<Batch> batch_;
+};
+
+// ---- stats ---------------------------------------------------------------------
+
+Napi::Value bigint_or_number(Napi::Env env, uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
+
+Napi::Object stats_to_js(Napi::Env env, const CaptureStats& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("packets", bigint_or_number(env, s.packets));
+  o.Set("bytes", bigint_or_number(env, s.bytes));
+  o.Set("decoded", bigint_or_number(env, s.decoded));
+  o.Set("skipped", bigint_or_number(env, s.skipped));
+  Napi::Object by = Napi::Object::New(env);
+  for (int i = 1; i <= kAnomalyCount; ++i)
+    if (s.skipped_by[i]) by.Set(anomaly_name(static_cast<Anomaly>(i)), bigint_or_number(env, s.skipped_by[i]));
+  o.Set("skippedByReason", by);
+  o.Set("flows", bigint_or_number(env, s.flows));
+  o.Set("flowsCreated", bigint_or_number(env, s.flows_created));
+  o.Set("evictions", bigint_or_number(env, s.evictions));
+  o.Set("activeFlows", bigint_or_number(env, s.active_flows));
+  o.Set("flowTableBytes", bigint_or_number(env, s.memory_bytes));
+  o.Set("batches", bigint_or_number(env, s.batches));
+  o.Set("batchesDropped", bigint_or_number(env, s.batches_dropped));
+  o.Set("firstPacketTime", Napi::Number::New(env, static_cast<double>(s.first_ts_ns / 1000) / 1000.0));
+  o.Set("lastPacketTime", Napi::Number::New(env, static_cast<double>(s.last_ts_ns / 1000) / 1000.0));
+  o.Set("psRecv", bigint_or_number(env, s.ps_recv));
+  o.Set("psDrop", bigint_or_number(env, s.ps_drop));
+  o.Set("psIfDrop", bigint_or_number(env, s.ps_ifdrop));
+  return o;
+}
+
+// ---- exported functions -----------------------------------------------------
+
+Napi::Value Schema(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, kColumnCount);
+  for (int i = 0; i < kColumnCount; ++i) {
+    Napi::Object c = Napi::Object::New(env);
+    c.Set("name", kFlowColumns[i].name);
+    c.Set("type", column_type_name(kFlowColumns[i].type));
+    out.Set(static_cast<uint32_t>(i), c);
+  }
+  return out;
+}
+
+Napi::Value Anomalies(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, kAnomalyCount);
+  for (int i = 1; i <= kAnomalyCount; ++i) {
+    Napi::Object a = Napi::Object::New(env);
+    a.Set("name", anomaly_name(static_cast<Anomaly>(i)));
+    a.Set("class", anomaly_class(static_cast<Anomaly>(i)));
+    out.Set(static_cast<uint32_t>(i - 1), a);
+  }
+  return out;
+}
+
+Napi::Value OpenFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "path must be a string");
+  const Napi::Object o = options_arg(info, 1);
+  const PipelineOptions p = pipeline_options(o);
+  CaptureFailure failure;
+  auto cap = FileCapture::open(info[0].As<Napi::String>().Utf8Value(), p, queue_depth(o, 4), failure);
+  if (!cap) throw capture_error(env, failure);
+  FileCapture* file = cap.get();
+  return wrap_handle(env, std::shared_ptr<Capture>(std::move(cap)), file);
+}
+
+Napi::Value OpenLive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Object o = options_arg(info, 0);
+  LiveOptions live;
+  live.interface = string_option(o, "interface", "");
+  if (live.interface.empty()) throw Napi::TypeError::New(env, "option interface is required");
+  live.filter = string_option(o, "filter", "");
+  live.snaplen = static_cast<int>(number_option(o, "snaplen", live.snaplen, 64, 262144));
+  live.promisc = bool_option(o, "promisc", live.promisc);
+  live.buffer_bytes = static_cast<int>(number_option(o, "bufferSize", live.buffer_bytes, 1 << 16, 1 << 30));
+  live.immediate = bool_option(o, "immediate", live.immediate);
+  live.workers = static_cast<int>(number_option(o, "workers", 1, 1, 64));
+  const PipelineOptions p = pipeline_options(o);
+  CaptureFailure failure;
+  auto cap = LiveCapture::open(live, p, queue_depth(o, 64), failure);
+  if (!cap) throw capture_error(env, failure);
+  return wrap_handle(env, std::shared_ptr<Capture>(std::move(cap)), nullptr);
+}
+
+Napi::Value Next(const Napi::CallbackInfo& info) {
+  CaptureHandle* h = handle_arg(info);
+  Napi::Env env = info.Env();
+  if (h->busy) throw Napi::Error::New(env, "next() is already pending on this capture");
+  if (!h->capture) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Resolve(env.Null());
+    return d.Promise();
+  }
+  h->busy = true;
+  auto* w = new NextWorker(env, h);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  CaptureHandle* h = handle_arg(info);
+  return stats_to_js(info.Env(), h->capture ? h->capture->stats() : h->final_stats);
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  CaptureHandle* h = handle_arg(info);
+  Napi::Env env = info.Env();
+  if (!h->capture) throw Napi::Error::New(env, "capture is closed");
+  Napi::Object o = Napi::Object::New(env);
+  if (h->file) {
+    const FileInfo fi = h->file->info();
+    o.Set("format", fi.format);
+    o.Set("compressed", fi.compressed);
+    o.Set("bytesRead", Napi::Number::New(env, static_cast<double>(fi.bytes_read)));
+    Napi::Array lts = Napi::Array::New(env, fi.linktypes.size());
+    for (size_t i = 0; i < fi.linktypes.size(); ++i) lts.Set(static_cast<uint32_t>(i), fi.linktypes[i]);
+    o.Set("linktypes", lts);
+  } else {
+    auto* live = static_cast<LiveCapture*>(h->capture.get());
+    o.Set("format", "live");
+    Napi::Array lts = Napi::Array::New(env, 1);
+    lts.Set(0u, live->linktype());
+    o.Set("linktypes", lts);
+  }
+  return o;
+}
+
+Napi::Value Failure(const Napi::CallbackInfo& info) {
+  CaptureHandle* h = handle_arg(info);
+  const CaptureFailure f = h->capture ? h->capture->failure() : h->final_failure;
+  if (f.code.empty()) return info.Env().Null();
+  return capture_error(info.Env(), f).Value();
+}
+
+Napi::Value Stop(const Napi::CallbackInfo& info) {
+  CaptureHandle* h = handle_arg(info);
+  if (h->capture) h->capture->stop();
+  return info.Env().Undefined();
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  close_handle(handle_arg(info));
+  return info.Env().Undefined();
+}
+
+// Test-only: decode one frame and return what the flow table would see.
+Napi::Value DecodeFrame(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray())
+    throw Napi::TypeError::New(env, "decodeFrame(linktype, Uint8Array)");
+  auto bytes = info[1].As<Napi::Uint8Array>();
+  Frame f;
+  f.linktype = info[0].As<Napi::Number>().Uint32Value();
+  f.data = bytes.Data();
+  f.caplen = static_cast<uint32_t>(bytes.ByteLength());
+  f.wirelen = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : f.caplen;
+  Decoded d;
+  const Anomaly a = decode_frame(f, d);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("status", a == Anomaly::ok ? "ok" : anomaly_name(a));
+  if (a != Anomaly::ok) return o;
+  char ip[INET6_ADDRSTRLEN];
+  inet_ntop(d.ip_version == 4 ? AF_INET : AF_INET6, d.src, ip, sizeof ip);
+  o.Set("src", ip);
+  inet_ntop(d.ip_version == 4 ? AF_INET : AF_INET6, d.dst, ip, sizeof ip);
+  o.Set("dst", ip);
+  o.Set("ipVersion", d.ip_version);
+  o.Set("proto", d.proto);
+  o.Set("srcPort", d.src_port);
+  o.Set("dstPort", d.dst_port);
+  o.Set("hasPorts", d.has_ports);
+  o.Set("vlan", d.vlan);
+  o.Set("innerVlan", d.inner_vlan);
+  o.Set("ttl", d.ttl);
+  o.Set("tcpFlags", d.tcp_flags);
+  o.Set("ipBytes", d.ip_bytes);
+  o.Set("payloadLen", d.payload_len);
+  o.Set("payloadCaptured", d.payload_cap);
+  o.Set("fragment", d.fragment);
+  o.Set("firstFragment", d.first_fragment);
+  return o;
+}
+
+// Test-only: Community ID of one 5-tuple given as strings.
+Napi::Value CommunityId(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Object o = options_arg(info, 0);
+  const std::string src = string_option(o, "src", ""), dst = string_option(o, "dst", "");
+  uint8_t s[16] = {}, d[16] = {};
+  uint8_t version = 4;
+  if (inet_pton(AF_INET, src.c_str(), s) != 1 || inet_pton(AF_INET, dst.c_str(), d) != 1) {
+    version = 6;
+    if (inet_pton(AF_INET6, src.c_str(), s) != 1 || inet_pton(AF_INET6, dst.c_str(), d) != 1)
+      throw Napi::TypeError::New(env, "src and dst must be IP addresses of one family");
+  }
+  const CommunityIdInput in{version, static_cast<uint8_t>(number_option(o, "proto", 6, 0, 255)), s, d,
+                            static_cast<uint16_t>(number_option(o, "srcPort", 0, 0, 65535)),
+                            static_cast<uint16_t>(number_option(o, "dstPort", 0, 0, 65535))};
+  return Napi::String::New(env, community_id_v1(in, static_cast<uint16_t>(number_option(o, "seed", 0, 0, 65535))));
+}
+
+void mark_torn_down(Napi::Env, AddonData* d) { d->torn_down = true; }
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData<AddonData, mark_torn_down>(data);
+  env.AddCleanupHook([data] {
+    for (CaptureHandle* h : data->handles) close_handle(h);
+    data->handles.clear();
+  });
+  exports.Set("schema", Napi::Function::New(env, Schema));
+  exports.Set("anomalies", Napi::Function::New(env, Anomalies));
+  exports.Set("openFile", Napi::Function::New(env, OpenFile));
+  exports.Set("openLive", Napi::Function::New(env, OpenLive));
+  exports.Set("next", Napi::Function::New(env, Next));
+  exports.Set("stats", Napi::Function::New(env, Stats));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("failure", Napi::Function::New(env, Failure));
+  exports.Set("stop", Napi::Function::New(env, Stop));
+  exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("decodeFrame", Napi::Function::New(env, DecodeFrame));
+  exports.Set("communityId", Napi::Function::New(env, CommunityId));
+  return exports;
+}
+
+}  // namespace
+}  // namespace mommy
+
+Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return mommy::Init(env, exports); }
+
+NODE_API_MODULE(mommynet_native, InitAddon)

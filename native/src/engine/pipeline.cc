@@ -1,0 +1,78 @@
+#include "engine/pipeline.h"
+
+namespace mommy {
+
+namespace {
+// Timestamps are clamped to [0, 2^62 ns] (years 1970-2116) so the table's
+// time arithmetic cannot overflow on a crafted or broken timestamp.
+constexpr int64_t kMaxTimeNs = int64_t{1} << 62;
+int64_t clamp_time(int64_t t) { return t < 0 ? 0 : t > kMaxTimeNs ? kMaxTimeNs : t; }
+}  // namespace
+
+Pipeline::Pipeline(const PipelineOptions& options, BatchQueue& queue, uint64_t seed)
+    : opt_(options),
+      queue_(queue),
+      table_(opt_.flow, *this, seed),
+      builder_(opt_.batch_rows, opt_.flow.payload_bytes) {}
+
+void Pipeline::frame(const Frame& f) {
+  const int64_t ts = clamp_time(f.ts_ns);
+  ++stats_.packets;
+  stats_.bytes += f.wirelen;
+  if (stats_.packets == 1 || ts < stats_.first_ts_ns) stats_.first_ts_ns = ts;
+  if (ts > stats_.last_ts_ns) stats_.last_ts_ns = ts;
+
+  Decoded d;
+  Anomaly why = decode_frame(f, d);
+  if (why == Anomaly::ok && d.fragment && !fragments_.resolve(d, ts)) why = Anomaly::fragment_orphan;
+  if (why != Anomaly::ok) {
+    ++stats_.skipped;
+    ++stats_.skipped_by[static_cast<int>(why)];
+    return;
+  }
+  ++stats_.decoded;
+  table_.packet(d, ts);
+}
+
+void Pipeline::on_flow(const Flow& flow, EndReason reason) {
+  ++stats_.flows;
+  if (builder_.append(flow, reason)) hand_over();
+}
+
+void Pipeline::hand_over() {
+  auto batch = builder_.take();
+  if (!batch) return;
+  ++stats_.batches;
+  if (!queue_.push(std::move(batch))) ++stats_.batches_dropped;
+}
+
+void Pipeline::tick(int64_t now_ns) {
+  table_.advance(clamp_time(now_ns));
+  if (builder_.rows() > 0 && now_ns - last_hand_over_ns_ >= opt_.batch_interval_ns) {
+    hand_over();
+    last_hand_over_ns_ = now_ns;
+  }
+}
+
+void Pipeline::finish(EndReason reason) {
+  table_.flush(reason);
+  hand_over();
+}
+
+void Pipeline::set_pcap_stats(uint64_t recv, uint64_t drop, uint64_t ifdrop) {
+  stats_.ps_recv = recv;
+  stats_.ps_drop = drop;
+  stats_.ps_ifdrop = ifdrop;
+}
+
+void Pipeline::publish(CaptureStats& out, std::mutex& mu) {
+  const FlowTableCounters& c = table_.counters();
+  stats_.flows_created = c.flows_created;
+  stats_.evictions = c.evictions;
+  stats_.active_flows = table_.active();
+  stats_.memory_bytes = table_.memory_bytes();
+  std::lock_guard<std::mutex> lock(mu);
+  out = stats_;
+}
+
+}  // namespace mommy

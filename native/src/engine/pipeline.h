@@ -1,0 +1,53 @@
+// One capture thread's work: decode each frame, attribute fragments, account
+// the packet in the flow table, and turn finished flows into batch rows.
+// Nothing here touches N-API; it builds and runs without Node.
+#pragma once
+#include <cstdint>
+#include <mutex>
+
+#include "batch/batch.h"
+#include "decode/packet.h"
+#include "engine/queue.h"
+#include "engine/stats.h"
+#include "flow/fragments.h"
+#include "flow/table.h"
+
+namespace mommy {
+
+struct PipelineOptions {
+  FlowOptions flow;
+  uint32_t batch_rows = 16384;
+  // Live: a batch with rows is handed over at least this often.
+  int64_t batch_interval_ns = 1'000'000'000;
+};
+
+class Pipeline final : public FlowSink {
+ public:
+  Pipeline(const PipelineOptions& options, BatchQueue& queue, uint64_t seed);
+
+  void frame(const Frame& f);
+  // Live capture: move the clock to `now_ns` (wall clock) and hand over a
+  // partly filled batch when the interval has passed.
+  void tick(int64_t now_ns);
+  // End of input: end every open flow and hand over the last batch.
+  void finish(EndReason reason);
+  // Copies the counters into `out` (called from this thread, under `mu`).
+  void publish(CaptureStats& out, std::mutex& mu);
+  // Live: libpcap's counters for this worker's handle.
+  void set_pcap_stats(uint64_t recv, uint64_t drop, uint64_t ifdrop);
+
+  void on_flow(const Flow& flow, EndReason reason) override;
+
+ private:
+  void hand_over();
+
+  PipelineOptions opt_;
+  BatchQueue& queue_;
+  FragmentTracker fragments_;
+  FlowTable table_;
+  BatchBuilder builder_;
+  CaptureStats stats_;
+  int64_t last_hand_over_ns_ = 0;
+};
+
+}  // namespace mommy
