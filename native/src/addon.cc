@@ -213,8 +213,8 @@ Napi::Object stats_to_js(Napi::Env env, const CaptureStats& s) {
   o.Set("flowTableBytes", bigint_or_number(env, s.memory_bytes));
   o.Set("batches", bigint_or_number(env, s.batches));
   o.Set("batchesDropped", bigint_or_number(env, s.batches_dropped));
-  o.Set("firstPacketTime", Napi::Number::New(env, static_cast<double>(s.first_ts_ns / 1000) / 1000.0));
-  o.Set("lastPacketTime", Napi::Number::New(env, static_cast<double>(s.last_ts_ns / 1000) / 1000.0));
+  o.Set("firstPacketTime", Napi::Number::New(env, static_cast<double>(s.first_ts_ns) / 1e9));
+  o.Set("lastPacketTime", Napi::Number::New(env, static_cast<double>(s.last_ts_ns) / 1e9));
   o.Set("psRecv", bigint_or_number(env, s.ps_recv));
   o.Set("psDrop", bigint_or_number(env, s.ps_drop));
   o.Set("psIfDrop", bigint_or_number(env, s.ps_ifdrop));

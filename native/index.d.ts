@@ -1,0 +1,135 @@
+/**
+ * The capture addon's flat surface, one declaration per exported function.
+ * `@mommynet/core` wraps it in typed classes with defaults and validation;
+ * use that, not this, from application code.
+ * @module
+ */
+
+/** Opaque: only functions of this module make and accept it. */
+export type CaptureHandle = { readonly __brand: 'mommynet.CaptureHandle' };
+
+export type NativeColumnType = 'u8' | 'u16' | 'u32' | 'u64' | 'f64' | 'timestamp_us' | 'utf8' | 'binary';
+
+export interface NativeColumnSpec {
+  name: string;
+  type: NativeColumnType;
+}
+
+/** One column of a batch: buffers in Arrow layout, owned by JS from now on. */
+export interface NativeColumn {
+  values: ArrayBuffer;
+  /** utf8/binary: rows + 1 int32 offsets into `values`. */
+  offsets?: ArrayBuffer;
+  /** LSB-first validity bitmap; absent when nullCount is 0. */
+  validity?: ArrayBuffer;
+  nullCount: number;
+}
+
+export interface NativeBatch {
+  rows: number;
+  columns: NativeColumn[];
+}
+
+export interface NativeFlowOptions {
+  tcpIdleTimeout?: number;
+  udpIdleTimeout?: number;
+  icmpIdleTimeout?: number;
+  otherIdleTimeout?: number;
+  tcpCloseTimeout?: number;
+  activeTimeout?: number;
+  maxFlows?: number;
+  payloadBytes?: number;
+  batchRows?: number;
+  batchInterval?: number;
+  queueDepth?: number;
+}
+
+export interface NativeLiveOptions extends NativeFlowOptions {
+  interface: string;
+  filter?: string;
+  snaplen?: number;
+  promisc?: boolean;
+  bufferSize?: number;
+  immediate?: boolean;
+  workers?: number;
+}
+
+export interface NativeStats {
+  packets: number;
+  bytes: number;
+  decoded: number;
+  skipped: number;
+  skippedByReason: Record<string, number>;
+  flows: number;
+  flowsCreated: number;
+  evictions: number;
+  activeFlows: number;
+  flowTableBytes: number;
+  batches: number;
+  batchesDropped: number;
+  /** Seconds since the epoch (0 before the first packet). */
+  firstPacketTime: number;
+  lastPacketTime: number;
+  psRecv: number;
+  psDrop: number;
+  psIfDrop: number;
+}
+
+export interface NativeInfo {
+  format: 'pcap' | 'pcap-ns' | 'pcapng' | 'live';
+  compressed?: boolean;
+  bytesRead?: number;
+  linktypes: number[];
+}
+
+/** An Error with the capture's stable code and, for files, the byte offset. */
+export interface NativeCaptureError extends Error {
+  code: string;
+  offset?: number;
+}
+
+export interface DecodedFrame {
+  status: string;
+  src?: string;
+  dst?: string;
+  ipVersion?: number;
+  proto?: number;
+  srcPort?: number;
+  dstPort?: number;
+  hasPorts?: boolean;
+  vlan?: number;
+  innerVlan?: number;
+  ttl?: number;
+  tcpFlags?: number;
+  ipBytes?: number;
+  payloadLen?: number;
+  payloadCaptured?: number;
+  fragment?: boolean;
+  firstFragment?: boolean;
+}
+
+export function schema(): NativeColumnSpec[];
+export function anomalies(): { name: string; class: string }[];
+export function openFile(path: string, options?: NativeFlowOptions): CaptureHandle;
+export function openLive(options: NativeLiveOptions): CaptureHandle;
+/** Resolves with the next batch, or null at the end. One call at a time. */
+export function next(handle: CaptureHandle): Promise<NativeBatch | null>;
+export function stats(handle: CaptureHandle): NativeStats;
+export function info(handle: CaptureHandle): NativeInfo;
+/** The failure that ended the capture, or null. Meaningful once next() gave null. */
+export function failure(handle: CaptureHandle): NativeCaptureError | null;
+/** Ends the capture early; open flows are still delivered. */
+export function stop(handle: CaptureHandle): void;
+/** Ends the capture and drops what was not delivered. */
+export function close(handle: CaptureHandle): void;
+/** Test-only: decode one frame of the given link type. */
+export function decodeFrame(linktype: number, frame: Uint8Array, wireLength?: number): DecodedFrame;
+/** Test-only: Community ID v1 of one flow tuple. */
+export function communityId(tuple: {
+  src: string;
+  dst: string;
+  proto: number;
+  srcPort?: number;
+  dstPort?: number;
+  seed?: number;
+}): string;

@@ -1,0 +1,36 @@
+/**
+ * The `mommy-forensics` command: parses arguments with yargs and runs one
+ * subcommand. Errors go to stderr as one line; data goes to stdout only.
+ * @module
+ */
+import yargs from 'yargs';
+
+import * as flows from './commands/flows.js';
+import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+
+export async function main(argv: string[]): Promise<void> {
+  const cli = yargs(argv)
+    .scriptName('mommy-forensics')
+    .usage('$0 <command> [options]\n\nNetwork forensics over packet captures: flows, storage, queries.')
+    .command(flows)
+    .demandCommand(1, 'name a command')
+    .recommendCommands()
+    .strict()
+    .epilogue(EXIT_CODES_HELP)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new CliError(`${msg} (see --help)`, EXIT.usage);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`mommy-forensics: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`mommy-forensics: internal error: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 70;
+  }
+}

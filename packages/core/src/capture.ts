@@ -1,0 +1,129 @@
+/**
+ * A capture file or a live interface as an async stream of flow batches.
+ * Packets are decoded and aggregated on native threads; JavaScript receives
+ * finished flows, thousands at a time, as Arrow RecordBatches.
+ *
+ * A damaged file still yields every flow decoded before the damage; the
+ * iteration then throws a CaptureError that names the file and byte offset.
+ *
+ * @example
+ * import { Capture } from '@mommynet/core';
+ * const capture = Capture.openFile('trace.pcapng');
+ * for await (const batch of capture) console.log(batch.numRows);
+ * console.log(capture.stats());
+ * @module
+ */
+import { native, type CaptureHandle } from './native.js';
+import type { RecordBatch } from 'apache-arrow';
+
+import { toRecordBatch } from './arrow.js';
+import { CaptureError, fromNative } from './errors.js';
+import { type FileOptions, type LiveOptions, resolveFileOptions, resolveLiveOptions } from './options.js';
+
+export interface CaptureStats {
+  /** Frames read from the file or the interface. */
+  packets: number;
+  /** Their length on the wire, bytes. */
+  bytes: number;
+  /** Frames that became part of a flow. */
+  decoded: number;
+  /** Frames the decoder refused; `skippedByReason` says why. */
+  skipped: number;
+  skippedByReason: Record<string, number>;
+  /** Flow records delivered or about to be (finished flows and interim records). */
+  flows: number;
+  flowsCreated: number;
+  /** Flows ended early because the table was full. */
+  evictions: number;
+  activeFlows: number;
+  flowTableBytes: number;
+  batches: number;
+  /** Live only: batches dropped because JavaScript fell behind. */
+  batchesDropped: number;
+  firstPacketTime: number;
+  lastPacketTime: number;
+  /** Live only: libpcap's pcap_stats, summed over workers. */
+  psRecv: number;
+  psDrop: number;
+  psIfDrop: number;
+}
+
+export interface CaptureInfo {
+  format: 'pcap' | 'pcap-ns' | 'pcapng' | 'live';
+  compressed?: boolean;
+  bytesRead?: number;
+  /** LINKTYPE_ numbers seen (pcapng interfaces may differ). */
+  linktypes: number[];
+}
+
+export class Capture implements AsyncIterable<RecordBatch> {
+  #handle: CaptureHandle;
+  #done = false;
+
+  private constructor(
+    handle: CaptureHandle,
+    /** The file path or interface name. */
+    readonly source: string,
+  ) {
+    this.#handle = handle;
+  }
+
+  /** Opens a pcap, pcapng or gzip-compressed capture ("-" reads standard input). */
+  static openFile(path: string, options?: FileOptions): Capture {
+    if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string');
+    const resolved = resolveFileOptions(options);
+    try {
+      return new Capture(native.openFile(path, resolved), path);
+    } catch (err) {
+      throw fromNative(err, path);
+    }
+  }
+
+  /** Starts capturing on an interface (needs CAP_NET_RAW). */
+  static openLive(options: LiveOptions): Capture {
+    const resolved = resolveLiveOptions(options);
+    try {
+      return new Capture(native.openLive(resolved), resolved.interface);
+    } catch (err) {
+      throw fromNative(err, resolved.interface);
+    }
+  }
+
+  /** The next batch of flows, or null at the end. Throws a CaptureError after the last batch of a damaged file. */
+  async next(): Promise<RecordBatch | null> {
+    if (this.#done) return null;
+    const batch = await native.next(this.#handle);
+    if (batch) return toRecordBatch(batch);
+    this.#done = true;
+    const failure = native.failure(this.#handle);
+    if (failure) throw fromNative(failure, this.source) as CaptureError;
+    return null;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    try {
+      for (let b = await this.next(); b; b = await this.next()) yield b;
+    } finally {
+      this.close();
+    }
+  }
+
+  stats(): CaptureStats {
+    return native.stats(this.#handle);
+  }
+
+  info(): CaptureInfo {
+    return native.info(this.#handle);
+  }
+
+  /** Ends the capture early; every open flow is still delivered. Safe from a signal handler. */
+  stop(): void {
+    native.stop(this.#handle);
+  }
+
+  /** Ends the capture now and frees it; undelivered flows are dropped. Idempotent. */
+  close(): void {
+    this.#done = true;
+    native.close(this.#handle);
+  }
+}
