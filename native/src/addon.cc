@@ -24,11 +24,13 @@ const napi_type_tag kCaptureTag = {0x6d6f6d6d796e6574ull, 0x636170747572653aull}
 
 struct CaptureHandle {
   std::shared_ptr<Capture> capture;
-  FileCapture* file = nullptr;  // same object when it is a file capture
+  FileCapture* file = nullptr;  // same object while an open file capture
+  int live_linktype = -1;       // live captures: the interface's link type
   bool busy = false;            // a next() is in flight
   // What stats() and failure() report once the capture is closed.
   CaptureStats final_stats;
   CaptureFailure final_failure;
+  FileInfo final_info;
 };
 
 // Per-environment state: every open handle, so environment teardown (a
@@ -44,6 +46,8 @@ void close_handle(CaptureHandle* h) {
   h->capture->cancel();
   h->final_stats = h->capture->stats();
   h->final_failure = h->capture->failure();
+  if (h->file) h->final_info = h->file->info();
+  h->file = nullptr;
   // With a next() in flight its worker holds the last reference.
   h->capture.reset();
 }
@@ -117,8 +121,8 @@ Napi::Error capture_error(Napi::Env env, const CaptureFailure& f) {
   return e;
 }
 
-Napi::Value wrap_handle(Napi::Env env, std::shared_ptr<Capture> capture, FileCapture* file) {
-  auto* h = new CaptureHandle{std::move(capture), file};
+Napi::Value wrap_handle(Napi::Env env, std::shared_ptr<Capture> capture, FileCapture* file, int live_linktype) {
+  auto* h = new CaptureHandle{std::move(capture), file, live_linktype};
   auto* data = env.GetInstanceData<AddonData>();
   data->handles.insert(h);
   auto ext = Napi::External<CaptureHandle>::New(env, h, [](Napi::Env env, CaptureHandle* h) {
@@ -256,7 +260,7 @@ Napi::Value OpenFile(const Napi::CallbackInfo& info) {
   auto cap = FileCapture::open(info[0].As<Napi::String>().Utf8Value(), p, queue_depth(o, 4), failure);
   if (!cap) throw capture_error(env, failure);
   FileCapture* file = cap.get();
-  return wrap_handle(env, std::shared_ptr<Capture>(std::move(cap)), file);
+  return wrap_handle(env, std::shared_ptr<Capture>(std::move(cap)), file, -1);
 }
 
 Napi::Value OpenLive(const Napi::CallbackInfo& info) {
@@ -275,7 +279,8 @@ Napi::Value OpenLive(const Napi::CallbackInfo& info) {
   CaptureFailure failure;
   auto cap = LiveCapture::open(live, p, queue_depth(o, 64), failure);
   if (!cap) throw capture_error(env, failure);
-  return wrap_handle(env, std::shared_ptr<Capture>(std::move(cap)), nullptr);
+  const int linktype = cap->linktype();
+  return wrap_handle(env, std::shared_ptr<Capture>(std::move(cap)), nullptr, linktype);
 }
 
 Napi::Value Next(const Napi::CallbackInfo& info) {
@@ -302,10 +307,9 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 Napi::Value Info(const Napi::CallbackInfo& info) {
   CaptureHandle* h = handle_arg(info);
   Napi::Env env = info.Env();
-  if (!h->capture) throw Napi::Error::New(env, "capture is closed");
   Napi::Object o = Napi::Object::New(env);
-  if (h->file) {
-    const FileInfo fi = h->file->info();
+  if (h->live_linktype < 0) {
+    const FileInfo fi = h->file ? h->file->info() : h->final_info;
     o.Set("format", fi.format);
     o.Set("compressed", fi.compressed);
     o.Set("bytesRead", Napi::Number::New(env, static_cast<double>(fi.bytes_read)));
@@ -313,10 +317,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     for (size_t i = 0; i < fi.linktypes.size(); ++i) lts.Set(static_cast<uint32_t>(i), fi.linktypes[i]);
     o.Set("linktypes", lts);
   } else {
-    auto* live = static_cast<LiveCapture*>(h->capture.get());
     o.Set("format", "live");
     Napi::Array lts = Napi::Array::New(env, 1);
-    lts.Set(0u, live->linktype());
+    lts.Set(0u, h->live_linktype);
     o.Set("linktypes", lts);
   }
   return o;

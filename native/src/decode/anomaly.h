@@ -43,7 +43,8 @@ enum class Anomaly : uint8_t {
   count_
 };
 
-constexpr int kAnomalyCount = static_cast<int>(Anomaly::count_);
+// Real anomalies are numbered 1..kAnomalyCount (0 is ok).
+constexpr int kAnomalyCount = static_cast<int>(Anomaly::count_) - 1;
 
 const char* anomaly_name(Anomaly a);
 const char* anomaly_class(Anomaly a);

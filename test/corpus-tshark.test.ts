@@ -1,0 +1,75 @@
+/**
+ * Flows against tshark on the real captures: per conversation (5-tuple,
+ * both directions together) the packet and IP-byte totals must agree with
+ * what tshark decodes, and the whole-file totals must add up.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { CORPUS_PCAPS, corpusFiles, haveCorpus } from './support/corpus.js';
+import { haveTool, readFlows, tsharkFields } from './support/flows.js';
+
+const canCompare = haveCorpus && haveTool('tshark');
+if (!canCompare) console.warn('[corpus-tshark] corpus or tshark missing: comparison skipped');
+
+type Totals = Map<string, { pkts: number; bytes: number }>;
+
+function conversationKey(a: string, ap: string, b: string, bp: string, proto: string): string {
+  const one = `${a}/${ap}`;
+  const two = `${b}/${bp}`;
+  return `${proto} ${one < two ? `${one} ${two}` : `${two} ${one}`}`;
+}
+
+function add(map: Totals, key: string, pkts: number, bytes: number) {
+  const t = map.get(key) ?? { pkts: 0, bytes: 0 };
+  t.pkts += pkts;
+  t.bytes += bytes;
+  map.set(key, t);
+}
+
+/** TCP and UDP packets over exactly one IP header, the way tshark sees them. */
+function tsharkTotals(path: string): Totals {
+  const rows = tsharkFields(
+    path,
+    ['ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'ip.len', 'ipv6.plen', 'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport'],
+    '(tcp or udp) and not icmp and not icmpv6',
+  );
+  const totals: Totals = new Map();
+  for (const [s4, d4, s6, d6, len4, plen6, ts, td, us, ud] of rows) {
+    const fields = [s4, d4, s6, d6, len4, plen6, ts, td, us, ud].join('');
+    if (fields.includes('|') || (s4 && s6)) continue; // tunnelled: not one flow
+    const v4 = Boolean(s4);
+    const tcp = Boolean(ts);
+    const bytes = v4 ? Number(len4) : Number(plen6) + 40;
+    add(totals, conversationKey(v4 ? s4! : s6!, tcp ? ts! : us!, v4 ? d4! : d6!, tcp ? td! : ud!, tcp ? '6' : '17'), 1, bytes);
+  }
+  return totals;
+}
+
+describe.skipIf(!canCompare)('flows agree with tshark', () => {
+  it.each(corpusFiles(CORPUS_PCAPS).map((f) => [f.split('/').pop()!, f]))('%s', async (_name, path) => {
+    const { flows, stats, error } = await readFlows(path);
+    expect(error).toBeUndefined();
+
+    const ours: Totals = new Map();
+    for (const f of flows) {
+      if (f.proto !== 6 && f.proto !== 17) continue;
+      const key = conversationKey(f.src_ip as string, String(f.src_port), f.dst_ip as string, String(f.dst_port), String(f.proto));
+      add(ours, key, (f.pkts_fwd as number) + (f.pkts_rev as number), (f.bytes_fwd as number) + (f.bytes_rev as number));
+    }
+    const theirs = tsharkTotals(path);
+
+    // Packets the decoder refused as malformed may be ones tshark still
+    // shows; each can disagree with tshark on at most one conversation.
+    const mismatches = [...theirs].filter(([k, t]) => {
+      const o = ours.get(k);
+      return !o || o.pkts !== t.pkts || o.bytes !== t.bytes;
+    });
+    expect(mismatches.length, JSON.stringify(mismatches.slice(0, 5))).toBeLessThanOrEqual(stats.skipped);
+    expect([...ours.keys()].filter((k) => !theirs.has(k))).toEqual([]);
+
+    // Every decoded packet is in exactly one flow record.
+    const inFlows = flows.reduce((n, f) => n + (f.pkts_fwd as number) + (f.pkts_rev as number), 0);
+    expect(inFlows).toBe(stats.decoded);
+    expect(stats.decoded + stats.skipped).toBe(stats.packets);
+  });
+});
