@@ -250,10 +250,12 @@ void FlowTable::update(Flow& f, const Decoded& d, int dir, int64_t ts_ns) {
 
 void FlowTable::end(uint32_t index, EndReason reason) {
   Flow& f = at(index);
+  // A connection that already closed ended by its FIN or RST, whatever
+  // (end of input, eviction) cut its close delay short.
+  if (f.closing) reason = f.tcp.any_reset() ? EndReason::rst : EndReason::fin;
   if (f.total_pkts() > 0) {
     sink_.on_flow(f, reason);
   }
-  if (reason == EndReason::evicted) ++counters_.evictions;
   list_remove(idle_[f.idle_class], index, true);
   list_remove(age_, index, false);
   erase_slot(index, fold(hash_flow_key(f.key, seed_)));
@@ -295,12 +297,8 @@ void FlowTable::expire() {
   for (uint8_t cls = 0; cls < kClasses; ++cls) {
     while (idle_[cls].head != kNil) {
       const uint32_t i = idle_[cls].head;
-      const Flow& f = at(i);
-      if (clock_ - f.touch_clock < idle_ns_[cls]) break;
-      const EndReason why = cls != kClosing       ? EndReason::idle
-                            : f.tcp.any_reset() ? EndReason::rst
-                                                : EndReason::fin;
-      end(i, why);
+      if (clock_ - at(i).touch_clock < idle_ns_[cls]) break;
+      end(i, EndReason::idle);  // closing flows report fin/rst (see end())
     }
   }
   while (age_.head != kNil) {
@@ -320,7 +318,9 @@ void FlowTable::evict_oldest() {
       victim = h;
     }
   }
-  if (victim != kNil) end(victim, EndReason::evicted);
+  if (victim == kNil) return;
+  ++counters_.evictions;
+  end(victim, EndReason::evicted);
 }
 
 // ---- entry points ------------------------------------------------------------
@@ -340,7 +340,7 @@ void FlowTable::packet(const Decoded& d, int64_t ts_ns) {
   // (port reuse), as Zeek does.
   if (idx != kNil && d.proto == 6 && at(idx).closing &&
       (d.tcp_flags & (tcpflag::kSyn | tcpflag::kAck)) == tcpflag::kSyn) {
-    end(idx, at(idx).tcp.any_reset() ? EndReason::rst : EndReason::fin);
+    end(idx, EndReason::fin);
     idx = kNil;
   }
   if (idx == kNil) idx = create(d, key, src_is_lo, hash);
