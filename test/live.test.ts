@@ -168,10 +168,10 @@ class CaptureChild {
   #exited: Promise<number | null>;
 
   private constructor(ns: VethNamespace, options: Record<string, unknown>) {
-    this.#proc = spawn(ns.prefix()[0], [...ns.prefix().slice(1), process.execPath, CHILD, JSON.stringify({ maxSeconds: 30, ...options })], {
-      cwd: dirname(CHILD),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const [cmd, ...args] = [...ns.prefix(), process.execPath, CHILD, JSON.stringify({ maxSeconds: 30, ...options })];
+    this.#proc = spawn(cmd, args, { cwd: dirname(CHILD), stdio: ['pipe', 'pipe', 'pipe'] });
+    // A write to a child that already exited must not crash the runner (EPIPE).
+    this.#proc.stdin.on('error', () => {});
     this.#exited = new Promise((resolve) => this.#proc.on('close', (code) => resolve(code)));
     this.#proc.stderr.setEncoding('utf8').on('data', (s: string) => this.stderr.push(s));
     createInterface({ input: this.#proc.stdout }).on('line', (text) => {
@@ -400,6 +400,13 @@ describe.skipIf(!support.ok)('live capture on a veth pair in a private namespace
       await child.kill();
     }
   });
+
+  // Known engine problems, reproduced by hand (see the lead's report); turn
+  // these into tests when they are fixed.
+  it.todo('stop() right after traffic delivers every frame the kernel counted in psRecv (the ring is not drained on stop)');
+  it.todo('workers: 2 counts IPv4 fragments like workers: 1 (PACKET_FANOUT_FLAG_DEFRAG hands over reassembled datagrams)');
+  it.todo('workers: 2 keeps a flow whose IPv6 packets are partly fragmented in one record');
+  it.todo('a foreign socket cannot join a capture\'s fanout group by guessing its id (use PACKET_FANOUT_FLAG_UNIQUEID)');
 
   // A real capture too, when the shared corpus is present: flows of a
   // capture with real stacks' quirks (options, retransmissions, padding).

@@ -1,6 +1,7 @@
 #include "capture/byte_source.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -64,8 +65,10 @@ class MemorySource final : public ByteSource {
 
 std::unique_ptr<ByteSource> open_file_source(const std::string& path, std::string& error) {
   gzFile f = nullptr;
-  if (path == "-") {
-    f = gzdopen(0, "rb");
+  if (path == "-" || path == "/dev/stdin") {
+    // Standard input is already open; opening /dev/stdin by name fails when
+    // it is a socket (as for children of Node), so use the descriptor.
+    f = gzdopen(dup(0), "rb");
   } else {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) {

@@ -20,7 +20,7 @@ class ByteSource {
   virtual bool compressed() const = 0;
 };
 
-// Opens `path` ("-" is standard input). On failure returns null and sets
+// Opens `path` ("-" and "/dev/stdin" are standard input). On failure returns null and sets
 // `error` to a message naming the path.
 std::unique_ptr<ByteSource> open_file_source(const std::string& path, std::string& error);
 std::unique_ptr<ByteSource> memory_source(const uint8_t* data, size_t size);

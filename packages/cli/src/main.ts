@@ -19,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
     .epilogue(EXIT_CODES_HELP)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
+      // Without an error object this is yargs' own parsing complaint.
       if (err) throw err;
       throw new CliError(`${msg} (see --help)`, EXIT.usage);
     });

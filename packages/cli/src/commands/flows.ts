@@ -15,7 +15,7 @@ export const describe = 'Print the flows of capture files, or of a live interfac
 
 export function builder(y: Argv) {
   return y
-    .positional('captures', { type: 'string', array: true, describe: 'pcap/pcapng files (.gz too; - for stdin)' })
+    .positional('captures', { type: 'string', array: true, describe: 'pcap/pcapng files (.gz too; /dev/stdin for a pipe)' })
     .option('interface', { alias: 'i', type: 'string', describe: 'Capture live from this interface' })
     .option('output', { alias: 'o', type: 'string', describe: 'Write here instead of standard output' })
     .option('format', {
@@ -40,12 +40,6 @@ export function builder(y: Argv) {
     .option('active-timeout', { type: 'number', describe: 'Seconds between interim records of long flows (default 1800)' })
     .option('max-flows', { type: 'number', describe: 'Most concurrent flows; the oldest idle is evicted beyond (default 1000000)' })
     .option('payload-bytes', { type: 'number', describe: 'Payload bytes kept per direction (default 128)' })
-    .check((argv) => {
-      const files = argv.captures ?? [];
-      if (argv.interface && files.length) throw new Error('give capture files or --interface, not both');
-      if (!argv.interface && !files.length) throw new Error('give at least one capture file, or --interface');
-      return true;
-    })
     .example('$0 flows trace.pcap', 'JSON lines on standard output')
     .example('$0 flows a.pcap b.pcapng.gz -o flows.parquet --stats', 'two captures into Parquet, summary on stderr')
     .example("$0 flows -i eth0 --filter 'tcp port 443' --duration 60", 'one minute of live HTTPS flows');
@@ -123,7 +117,14 @@ function codeFor(err: CaptureError): ExitCode {
   return err.live ? EXIT.capture : EXIT.input;
 }
 
+function checkSources(argv: Args): void {
+  const files = argv.captures ?? [];
+  if (argv.interface && files.length) throw new CliError('give capture files or --interface, not both', EXIT.usage);
+  if (!argv.interface && !files.length) throw new CliError('give at least one capture file, or --interface', EXIT.usage);
+}
+
 export async function handler(argv: Args): Promise<void> {
+  checkSources(argv);
   const started = performance.now();
   const format: FlowFormat = (argv.format as FlowFormat | undefined) ?? formatFromPath(argv.output) ?? 'jsonl';
   const writer = await openFlowWriter({ format, output: argv.output, payload: argv.payload });

@@ -8,7 +8,6 @@
 import { FLOW_COLUMNS, flowRecords, type FlowValue, isoMicros } from '@mommynet/core';
 import type { RecordBatch } from 'apache-arrow';
 
-import { ParquetFlowWriter } from './parquet.js';
 import { TextSink } from './sink.js';
 
 export type FlowFormat = 'jsonl' | 'csv' | 'parquet';
@@ -113,7 +112,10 @@ export async function openFlowWriter(options: FlowWriterOptions): Promise<FlowWr
       return new JsonLinesWriter(options);
     case 'csv':
       return new CsvWriter(options);
-    case 'parquet':
+    case 'parquet': {
+      // DuckDB is large: load it only when Parquet is asked for.
+      const { ParquetFlowWriter } = await import('./parquet.js');
       return ParquetFlowWriter.open(options.output!, outputColumns(options.payload));
+    }
   }
 }
