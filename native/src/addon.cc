@@ -26,12 +26,21 @@ struct CaptureHandle {
   std::shared_ptr<Capture> capture;
   FileCapture* file = nullptr;  // same object while an open file capture
   int live_linktype = -1;       // live captures: the interface's link type
-  bool busy = false;            // a next() is in flight
-  // What stats() and failure() report once the capture is closed.
+  // What stats(), info() and failure() report once the capture is closed.
   CaptureStats final_stats;
   CaptureFailure final_failure;
   FileInfo final_info;
+  // The next() waiting for a batch, and how capture threads wake it: a
+  // thread-safe function, referenced (keeping Node alive) only while a
+  // next() waits. No thread of Node's pool is held while waiting.
+  std::unique_ptr<Napi::Promise::Deferred> pending;
+  Napi::ThreadSafeFunction wake;
+  bool referenced = false;
 };
+
+// The JS external and the thread-safe function each own the handle; it is
+// freed when both are finalized, in whatever order the runtime does that.
+using HandleRef = std::shared_ptr<CaptureHandle>;
 
 // Per-environment state: every open handle, so environment teardown (a
 // worker exiting, the process ending) stops capture threads. It is never
@@ -41,15 +50,45 @@ struct AddonData {
   bool torn_down = false;
 };
 
-void close_handle(CaptureHandle* h) {
+void settle(Napi::Env env, CaptureHandle* h, Napi::Value value) {
+  auto d = std::move(h->pending);
+  if (h->referenced) {
+    h->wake.Unref(env);
+    h->referenced = false;
+  }
+  d->Resolve(value);
+}
+
+Napi::Object batch_to_js(Napi::Env env, Batch& batch);
+
+// On the JS thread: resolve the waiting next() if a batch is ready or the
+// capture has ended; otherwise keep waiting.
+void deliver(Napi::Env env, CaptureHandle* h) {
+  if (!h->pending) return;
+  if (!h->capture) return settle(env, h, env.Null());
+  bool ended = false;
+  std::unique_ptr<Batch> batch = h->capture->try_next(ended);
+  if (batch) {
+    try {
+      settle(env, h, batch_to_js(env, *batch));
+    } catch (const Napi::Error& e) {
+      auto d = std::move(h->pending);
+      d->Reject(e.Value());
+    }
+  } else if (ended) {
+    settle(env, h, env.Null());
+  }
+}
+
+void close_handle(Napi::Env env, CaptureHandle* h) {
   if (!h->capture) return;
   h->capture->cancel();
   h->final_stats = h->capture->stats();
   h->final_failure = h->capture->failure();
   if (h->file) h->final_info = h->file->info();
   h->file = nullptr;
-  // With a next() in flight its worker holds the last reference.
-  h->capture.reset();
+  h->capture.reset();  // joins the capture threads: no wake-ups after this
+  if (h->pending) settle(env, h, env.Null());
 }
 
 // ---- argument checks ----------------------------------------------------------
@@ -109,9 +148,9 @@ size_t queue_depth(const Napi::Object& o, double def) {
 CaptureHandle* handle_arg(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsExternal())
     throw Napi::TypeError::New(info.Env(), "expected a capture handle");
-  auto ext = info[0].As<Napi::External<CaptureHandle>>();
+  auto ext = info[0].As<Napi::External<HandleRef>>();
   if (!ext.CheckTypeTag(&kCaptureTag)) throw Napi::TypeError::New(info.Env(), "expected a capture handle");
-  return ext.Data();
+  return ext.Data()->get();
 }
 
 Napi::Error capture_error(Napi::Env env, const CaptureFailure& f) {
@@ -122,13 +161,27 @@ Napi::Error capture_error(Napi::Env env, const CaptureFailure& f) {
 }
 
 Napi::Value wrap_handle(Napi::Env env, std::shared_ptr<Capture> capture, FileCapture* file, int live_linktype) {
-  auto* h = new CaptureHandle{std::move(capture), file, live_linktype};
-  auto* data = env.GetInstanceData<AddonData>();
-  data->handles.insert(h);
-  auto ext = Napi::External<CaptureHandle>::New(env, h, [](Napi::Env env, CaptureHandle* h) {
+  auto h = std::make_shared<CaptureHandle>();
+  h->capture = std::move(capture);
+  h->file = file;
+  h->live_linktype = live_linktype;
+  env.GetInstanceData<AddonData>()->handles.insert(h.get());
+
+  h->wake = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                          "mommynet.capture", 0, 1, new HandleRef(h),
+                                          [](Napi::Env, HandleRef* ref) { delete ref; });
+  h->wake.Unref(env);
+  CaptureHandle* raw = h.get();
+  h->capture->set_listener([raw] {
+    raw->wake.NonBlockingCall([raw](Napi::Env env, Napi::Function) { deliver(env, raw); });
+  });
+
+  auto ext = Napi::External<HandleRef>::New(env, new HandleRef(h), [](Napi::Env env, HandleRef* ref) {
+    CaptureHandle* h = ref->get();
     if (auto* d = env.GetInstanceData<AddonData>(); d && !d->torn_down) d->handles.erase(h);
-    close_handle(h);
-    delete h;
+    close_handle(env, h);
+    h->wake.Release();
+    delete ref;
   });
   ext.TypeTag(&kCaptureTag);
   h->capture->start();
@@ -169,32 +222,6 @@ Napi::Object batch_to_js(Napi::Env env, Batch& batch) {
   out.Set("columns", cols);
   return out;
 }
-
-class NextWorker final : public Napi::AsyncWorker {
- public:
-  NextWorker(Napi::Env env, CaptureHandle* h)
-      : Napi::AsyncWorker(env, "mommynet.next"), deferred_(Napi::Promise::Deferred::New(env)), handle_(h),
-        capture_(h->capture) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override { batch_ = capture_->next(); }
-  void OnOK() override {
-    Napi::Env env = Env();
-    handle_->busy = false;
-    if (batch_) deferred_.Resolve(batch_to_js(env, *batch_));
-    else deferred_.Resolve(env.Null());
-  }
-  void OnError(const Napi::Error& e) override {
-    handle_->busy = false;
-    deferred_.Reject(e.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  CaptureHandle* handle_;
-  std::shared_ptr<Capture> capture_;  // keeps the capture alive past close()
-  std::unique_ptr<Batch> batch_;
-};
 
 // ---- stats ---------------------------------------------------------------------
 
@@ -286,17 +313,16 @@ Napi::Value OpenLive(const Napi::CallbackInfo& info) {
 Napi::Value Next(const Napi::CallbackInfo& info) {
   CaptureHandle* h = handle_arg(info);
   Napi::Env env = info.Env();
-  if (h->busy) throw Napi::Error::New(env, "next() is already pending on this capture");
-  if (!h->capture) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Resolve(env.Null());
-    return d.Promise();
+  if (h->pending) throw Napi::Error::New(env, "next() is already pending on this capture");
+  h->pending = std::make_unique<Napi::Promise::Deferred>(env);
+  Napi::Promise promise = h->pending->Promise();
+  deliver(env, h);
+  if (h->pending && !h->referenced) {
+    // Waiting: the capture's threads will wake us; keep Node running meanwhile.
+    h->wake.Ref(env);
+    h->referenced = true;
   }
-  h->busy = true;
-  auto* w = new NextWorker(env, h);
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return promise;
 }
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
@@ -339,7 +365,7 @@ Napi::Value Stop(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  close_handle(handle_arg(info));
+  close_handle(info.Env(), handle_arg(info));
   return info.Env().Undefined();
 }
 
@@ -405,7 +431,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData<AddonData, mark_torn_down>(data);
   env.AddCleanupHook([data] {
-    for (CaptureHandle* h : data->handles) close_handle(h);
+    for (CaptureHandle* h : data->handles) {
+      if (!h->capture) continue;
+      h->capture->cancel();
+      h->capture.reset();  // joins capture threads before the runtime goes
+    }
     data->handles.clear();
   });
   exports.Set("schema", Napi::Function::New(env, Schema));

@@ -1,7 +1,9 @@
 #include "engine/capture.h"
 
 #include <pcap/pcap.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <string>
+#include <vector>
 
 namespace mommy {
 
@@ -51,15 +55,12 @@ void Capture::worker_main(int worker) {
 
 void Capture::publish(int worker, Pipeline& pipeline) { pipeline.publish(worker_stats_[worker], stats_mu_); }
 
-void Capture::stop() {
-  stop_ = true;
-  wake();
-}
+// Workers look at stop_ at least every kPollMs (live) or every frame (files).
+void Capture::stop() { stop_ = true; }
 
 void Capture::cancel() {
   stop_ = true;
   queue_.cancel();
-  wake();
 }
 
 void Capture::join() {
@@ -172,7 +173,7 @@ std::string activate_code(int status) {
   }
 }
 
-pcap_t* open_handle(const LiveOptions& o, int fanout_group, CaptureFailure& failure) {
+pcap_t* open_handle(const LiveOptions& o, CaptureFailure& failure) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = pcap_create(o.interface.c_str(), errbuf);
   if (!p) {
@@ -191,6 +192,15 @@ pcap_t* open_handle(const LiveOptions& o, int fanout_group, CaptureFailure& fail
     pcap_close(p);
     return nullptr;
   }
+  // Workers poll() the socket themselves. In blocking mode libpcap waits
+  // with no timeout under TPACKET_V3 and relies on the kernel retiring a
+  // block, which it never does for an empty one: an idle interface would
+  // stop the clock (no idle timeouts, no batch hand-over, no stop).
+  if (pcap_setnonblock(p, 1, errbuf) != 0) {
+    failure = CaptureFailure{"activate_failed", o.interface + ": " + errbuf, -1};
+    pcap_close(p);
+    return nullptr;
+  }
   if (!o.filter.empty()) {
     bpf_program prog;
     if (pcap_compile(p, &prog, o.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -206,34 +216,93 @@ pcap_t* open_handle(const LiveOptions& o, int fanout_group, CaptureFailure& fail
       return nullptr;
     }
   }
-  if (fanout_group >= 0) {
-    // The kernel spreads packets over the group's sockets by a flow hash that
-    // is the same in both directions, defragmenting first so every fragment
-    // of a datagram reaches the same worker.
-    const int arg = (fanout_group & 0xFFFF) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
-    if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
-      failure = CaptureFailure{"fanout_failed", o.interface + ": PACKET_FANOUT: " + std::strerror(errno), -1};
-      pcap_close(p);
-      return nullptr;
-    }
-  }
   return p;
+}
+
+// The fanout program: which worker gets a packet. It hashes only the two IP
+// addresses, combined with XOR, so both directions of a flow and every
+// fragment of a datagram (which carries no ports) go to the same worker.
+// Loads are relative to the network header (SKF_NET_OFF), so VLAN tags the
+// kernel has already stripped do not matter; frames it cannot place (not IP,
+// inner tags left in place) go to worker 0.
+std::vector<sock_filter> fanout_program(uint32_t workers) {
+  constexpr int32_t kNet = SKF_NET_OFF;
+  auto stmt = [](uint16_t code, uint32_t k) { return sock_filter{code, 0, 0, k}; };
+  auto load = [&](int32_t off) { return stmt(BPF_LD | BPF_W | BPF_ABS, static_cast<uint32_t>(kNet + off)); };
+  const sock_filter kTax = stmt(BPF_MISC | BPF_TAX, 0);
+  const sock_filter kXorX = stmt(BPF_ALU | BPF_XOR | BPF_X, 0);
+
+  std::vector<sock_filter> ipv4 = {load(12), kTax, load(16), kXorX};  // src ^ dst
+  std::vector<sock_filter> ipv6 = {load(8), kTax};                     // xor of 8 words
+  for (int32_t off = 12; off <= 36; off += 4) {
+    ipv6.push_back(load(off));
+    ipv6.push_back(kXorX);
+    if (off < 36) ipv6.push_back(kTax);
+  }
+  const std::vector<sock_filter> mix = {kTax, stmt(BPF_ALU | BPF_RSH | BPF_K, 16), kXorX, kTax,
+                                        stmt(BPF_ALU | BPF_RSH | BPF_K, 8),        kXorX,
+                                        stmt(BPF_ALU | BPF_MOD | BPF_K, workers),  stmt(BPF_RET | BPF_A, 0)};
+  // Layout: [0] protocol, [1] is IPv4?, [2] is IPv6?, ipv4, ja mix, ipv6, mix, ret 0.
+  const uint8_t ipv6_at = static_cast<uint8_t>(3 + ipv4.size() + 1);
+  const uint8_t mix_at = static_cast<uint8_t>(ipv6_at + ipv6.size());
+  const uint8_t other_at = static_cast<uint8_t>(mix_at + mix.size());
+  std::vector<sock_filter> prog = {
+      stmt(BPF_LD | BPF_W | BPF_ABS, static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_PROTOCOL)),
+      sock_filter{BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0x0800},
+      sock_filter{BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint8_t>(ipv6_at - 3), static_cast<uint8_t>(other_at - 3), 0x86DD},
+  };
+  prog.insert(prog.end(), ipv4.begin(), ipv4.end());
+  prog.push_back(stmt(BPF_JMP | BPF_JA, static_cast<uint32_t>(mix_at - (3 + ipv4.size() + 1))));
+  prog.insert(prog.end(), ipv6.begin(), ipv6.end());
+  prog.insert(prog.end(), mix.begin(), mix.end());
+  prog.push_back(stmt(BPF_RET | BPF_K, 0));
+  return prog;
+}
+
+// Puts the workers' sockets in one fanout group. The first socket asks the
+// kernel for an unused group id (a guessable id would let another process
+// join the group and silently take a share of the packets).
+bool join_fanout(const std::vector<pcap_t*>& handles, const std::string& iface, CaptureFailure& failure) {
+  auto fail_with = [&](const char* what) {
+    failure = CaptureFailure{"fanout_failed", iface + ": " + what + ": " + std::strerror(errno), -1};
+    return false;
+  };
+  const int first = pcap_fileno(handles[0]);
+  int arg = (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+  if (setsockopt(first, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail_with("PACKET_FANOUT");
+  int assigned = 0;
+  socklen_t len = sizeof assigned;
+  if (getsockopt(first, SOL_PACKET, PACKET_FANOUT, &assigned, &len) != 0) return fail_with("PACKET_FANOUT id");
+  std::vector<sock_filter> prog = fanout_program(static_cast<uint32_t>(handles.size()));
+  sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
+  if (setsockopt(first, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) != 0)
+    return fail_with("PACKET_FANOUT_DATA");
+  arg = (assigned & 0xFFFF) | (PACKET_FANOUT_CBPF << 16);
+  for (size_t i = 1; i < handles.size(); ++i)
+    if (setsockopt(pcap_fileno(handles[i]), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0)
+      return fail_with("PACKET_FANOUT join");
+  return true;
 }
 }  // namespace
 
 std::unique_ptr<LiveCapture> LiveCapture::open(const LiveOptions& live, const PipelineOptions& options,
                                                size_t queue_depth, CaptureFailure& failure) {
   const int workers = live.workers < 1 ? 1 : live.workers;
-  static std::atomic<int> next_group{0};
-  const int group = workers > 1 ? ((getpid() << 4) + next_group++) & 0xFFFF : -1;
   std::vector<pcap_t*> handles;
+  auto close_all = [&] {
+    for (pcap_t* h : handles) pcap_close(h);
+  };
   for (int w = 0; w < workers; ++w) {
-    pcap_t* p = open_handle(live, group, failure);
+    pcap_t* p = open_handle(live, failure);
     if (!p) {
-      for (pcap_t* h : handles) pcap_close(h);
+      close_all();
       return nullptr;
     }
     handles.push_back(p);
+  }
+  if (workers > 1 && !join_fanout(handles, live.interface, failure)) {
+    close_all();
+    return nullptr;
   }
   return std::unique_ptr<LiveCapture>(new LiveCapture(std::move(handles), options, queue_depth));
 }
@@ -248,10 +317,6 @@ LiveCapture::~LiveCapture() {
 }
 
 int LiveCapture::linktype() const { return pcap_datalink(handles_[0]); }
-
-void LiveCapture::wake() {
-  for (pcap_t* p : handles_) pcap_breakloop(p);
-}
 
 namespace {
 struct LiveContext {
@@ -280,15 +345,33 @@ void LiveCapture::run(int worker, Pipeline& pipeline) {
     pcap_stat ps{};
     if (pcap_stats(p, &ps) == 0) pipeline.set_pcap_stats(ps.ps_recv, ps.ps_drop, ps.ps_ifdrop);
   };
-  while (!stop_) {
-    const int n = pcap_dispatch(p, -1, on_packet, reinterpret_cast<u_char*>(&ctx));
-    if (n == PCAP_ERROR) {
+  auto* user = reinterpret_cast<u_char*>(&ctx);
+  pollfd pfd{pcap_get_selectable_fd(p), POLLIN, 0};
+  // Waits up to kPollMs for the kernel to hand over a block, then reads what
+  // is there. False on a capture error.
+  auto read_ring = [&] {
+    if (poll(&pfd, 1, kPollMs) > 0 && pcap_dispatch(p, -1, on_packet, user) == PCAP_ERROR) {
       fail("capture_failed", std::string("capture: ") + pcap_geterr(p));
-      break;
+      return false;
     }
+    return true;
+  };
+  bool ok = true;
+  while (ok && !stop_) {
+    ok = read_ring();
     pipeline.tick(wall_clock_ns());
     read_kernel_stats();
     publish(worker, pipeline);
+  }
+  // After stop(), frames the kernel already accepted are still in the ring:
+  // TPACKET_V3 hands a block over when it fills or when its timeout (kPollMs)
+  // expires. Read for two more timeouts, then take what is left, so that a
+  // stop loses nothing the kernel counted as received.
+  if (ok && !queue_cancelled()) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2 * kPollMs);
+    while (ok && std::chrono::steady_clock::now() < until) ok = read_ring();
+    while (ok && pcap_dispatch(p, -1, on_packet, user) > 0) {
+    }
   }
   read_kernel_stats();
 }

@@ -35,6 +35,11 @@ class Capture {
   void cancel();
   // Blocks until a batch is ready; null at the end.
   std::unique_ptr<Batch> next() { return queue_.pop(); }
+  // A batch if one is ready, without waiting; see BatchQueue::try_pop.
+  std::unique_ptr<Batch> try_next(bool& ended) { return queue_.try_pop(ended); }
+  // Called from capture threads when a batch is ready or the capture ended.
+  // Set before start().
+  void set_listener(std::function<void()> listener) { queue_.set_listener(std::move(listener)); }
   CaptureStats stats() const;
   // Empty code when the capture ended cleanly (valid once next() gave null).
   CaptureFailure failure() const;
@@ -42,11 +47,10 @@ class Capture {
  protected:
   Capture(const PipelineOptions& options, size_t queue_depth, bool live, int workers);
   virtual void run(int worker, Pipeline& pipeline) = 0;
-  // Interrupts workers blocked in the operating system (live capture).
-  virtual void wake() {}
   void publish(int worker, Pipeline& pipeline);
   void fail(std::string code, std::string message, int64_t offset = -1);
   void join();
+  bool queue_cancelled() const { return queue_.cancelled(); }
 
   std::atomic<bool> stop_{false};
 
@@ -97,7 +101,7 @@ struct LiveOptions {
   bool promisc = true;
   int buffer_bytes = 32 << 20;  // kernel ring per worker
   bool immediate = false;       // note: makes libpcap use TPACKET_V2
-  int workers = 1;              // >1: PACKET_FANOUT with a flow-symmetric hash
+  int workers = 1;              // >1: PACKET_FANOUT, split by a symmetric address hash
 };
 
 class LiveCapture final : public Capture {
@@ -110,7 +114,6 @@ class LiveCapture final : public Capture {
  private:
   LiveCapture(std::vector<pcap_t*> handles, const PipelineOptions& options, size_t queue_depth);
   void run(int worker, Pipeline& pipeline) override;
-  void wake() override;
 
   std::vector<pcap_t*> handles_;
 };

@@ -3,19 +3,35 @@
 namespace mommy {
 
 bool BatchQueue::push(std::unique_ptr<Batch> batch) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (drop_) {
-    if (cancelled_ || items_.size() >= depth_) {
-      ++dropped_;
-      return false;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (drop_) {
+      if (cancelled_ || items_.size() >= depth_) {
+        ++dropped_;
+        return false;
+      }
+    } else {
+      not_full_.wait(lock, [&] { return cancelled_ || items_.size() < depth_; });
+      if (cancelled_) return false;
     }
-  } else {
-    not_full_.wait(lock, [&] { return cancelled_ || items_.size() < depth_; });
-    if (cancelled_) return false;
+    items_.push_back(std::move(batch));
+    not_empty_.notify_one();
   }
-  items_.push_back(std::move(batch));
-  not_empty_.notify_one();
+  notify();
   return true;
+}
+
+std::unique_ptr<Batch> BatchQueue::try_pop(bool& ended) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (items_.empty()) {
+    ended = cancelled_ || producers_ == 0;
+    return nullptr;
+  }
+  ended = false;
+  auto batch = std::move(items_.front());
+  items_.pop_front();
+  not_full_.notify_one();
+  return batch;
 }
 
 std::unique_ptr<Batch> BatchQueue::pop() {
@@ -34,17 +50,23 @@ void BatchQueue::add_producer() {
 }
 
 void BatchQueue::producer_done() {
-  std::lock_guard<std::mutex> lock(mu_);
-  --producers_;
-  not_empty_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --producers_;
+    not_empty_.notify_all();
+  }
+  notify();
 }
 
 void BatchQueue::cancel() {
-  std::lock_guard<std::mutex> lock(mu_);
-  cancelled_ = true;
-  items_.clear();
-  not_full_.notify_all();
-  not_empty_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    items_.clear();
+    not_full_.notify_all();
+    not_empty_.notify_all();
+  }
+  notify();
 }
 
 bool BatchQueue::cancelled() const {

@@ -5,6 +5,7 @@
 #pragma once
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -21,6 +22,12 @@ class BatchQueue {
   // Next batch, waiting for one; null once every producer has finished (or
   // the queue was cancelled) and nothing is left.
   std::unique_ptr<Batch> pop();
+  // Next batch if one is ready; never waits. `ended` tells whether no batch
+  // will ever come.
+  std::unique_ptr<Batch> try_pop(bool& ended);
+  // Called on the producer's thread, outside the lock, whenever a batch
+  // arrives or production ends. Set it before producers start.
+  void set_listener(std::function<void()> listener) { listener_ = std::move(listener); }
   void add_producer();
   void producer_done();
   // The consumer is gone: wake and stop producers.
@@ -31,7 +38,12 @@ class BatchQueue {
  private:
   mutable std::mutex mu_;
   std::condition_variable not_full_, not_empty_;
+  void notify() const {
+    if (listener_) listener_();
+  }
+
   std::deque<std::unique_ptr<Batch>> items_;
+  std::function<void()> listener_;
   size_t depth_;
   bool drop_;
   int producers_ = 0;
