@@ -15,9 +15,16 @@
  * The traffic is a small deterministic capture generated here (TCP, UDP and
  * ICMP conversations, fixed seed), replayed with tcpreplay at a modest fixed
  * rate so a loaded machine does not drop frames. The namespace is kept quiet
- * (no addresses, IPv6 off), so the only frames on the wire are ours.
+ * (no addresses, IPv6 off), so the only frames on the wire are ours. Every
+ * capture is stopped as soon as tcpreplay exits: stop() must still hand over
+ * every frame the kernel accepted (packets === psRecv === frames sent).
+ *
+ * Other generated captures cover IPv4 and IPv6 fragments across fanout
+ * workers; a Python helper (support/fanout-intruder.py) plays a process that
+ * tries to join the capture's fanout group; the child's "threadpool" mode
+ * checks that pending next() calls leave libuv's thread pool free.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,12 +47,16 @@ import {
   type TcpSessionOptions,
 } from './support/pcap-writer.js';
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'support', 'live-capture-child.mjs');
+const SUPPORT = join(dirname(fileURLToPath(import.meta.url)), 'support');
+const CHILD = join(SUPPORT, 'live-capture-child.mjs');
+const INTRUDER = join(SUPPORT, 'fanout-intruder.py');
 /** Replay rate, packets per second: slow enough for a loaded CI box, fast enough for a short test. */
 const PPS = 2000;
 
 const support = netnsSupport(['tcpreplay']);
 if (!support.ok) console.warn(`[live] skipping live capture tests: ${support.reason}`);
+const havePython = spawnSync('python3', ['-c', 'import ctypes, socket; socket.AF_PACKET'], { timeout: 10_000 }).status === 0;
+if (support.ok && !havePython) console.warn('[live] skipping the fanout intruder test: python3 with AF_PACKET support is not available');
 
 // ---- the generated traffic -------------------------------------------------------
 
@@ -105,6 +116,47 @@ function generateCapture(seed: number): PcapWriter {
   return writer;
 }
 
+/** Frames per flow in `flows`, both directions. */
+const packetsOf = (flows: FlowRow[]) => flows.reduce((n, f) => n + Number(f.pkts_fwd) + Number(f.pkts_rev), 0);
+
+/**
+ * UDP request/response exchanges between many address pairs (so a fanout
+ * spreads them over the workers) whose large datagrams go out as IP
+ * fragments of at most 1500 bytes. IPv4: requests and responses of up to
+ * 4000 bytes, fragmented in both directions. IPv6: small requests and
+ * fragmented responses, the case a port-based hash splits (the fragments
+ * carry no ports, the requests do).
+ */
+function generateFragmentCapture(seed: number, family: 4 | 6): { writer: PcapWriter; conversations: number; ipBytes: number } {
+  const random = seededRandom(seed);
+  const pick = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const conversations: Uint8Array[][] = [];
+  const n = 16;
+  for (let i = 0; i < n; i++) {
+    const client = family === 4 ? `10.78.0.${pick(2, 250)}` : `fd00:78::${pick(2, 0xfffe).toString(16)}`;
+    const server = family === 4 ? `10.78.1.${1 + (i % 5)}` : `fd00:78:1::${1 + (i % 5)}`;
+    const count = pick(1, 3);
+    const requests = Array.from({ length: count }, (_, k) => randomBytes(random, family === 4 && k % 2 === 0 ? pick(1500, 4000) : pick(20, 200)));
+    // Every sixth exchange goes unanswered.
+    const responses = i % 6 === 5 ? [] : requests.map(() => randomBytes(random, pick(1500, 5000)));
+    conversations.push(
+      udpExchange({ client, server, clientPort: 41000 + i, serverPort: 5000 + (i % 3), clientMac: CLIENT_MAC, serverMac: SERVER_MAC, requests, responses, mtu: 1500, firstId: i * 16 }),
+    );
+  }
+  const writer = new PcapWriter();
+  let ipBytes = 0;
+  for (const { tsMicros, frame } of interleave(conversations, random, 1_704_067_200_000_000, 1000)) {
+    writer.add(tsMicros, frame);
+    // The IP packet's length from its header (frames shorter than 60 bytes are padded).
+    const ip = new DataView(frame.buffer, frame.byteOffset + 14);
+    ipBytes += family === 4 ? ip.getUint16(2) : 40 + ip.getUint16(4);
+  }
+  return { writer, conversations: n, ipBytes };
+}
+
+/** IP bytes in `flows`, both directions. */
+const bytesOf = (flows: FlowRow[]) => flows.reduce((n, f) => n + Number(f.bytes_fwd) + Number(f.bytes_rev), 0);
+
 // ---- flows in canonical form -------------------------------------------------------
 
 type FlowRow = Record<string, unknown>;
@@ -124,8 +176,11 @@ const CANONICAL = [
   'community_id',
 ] as const;
 
-function canonical(flows: FlowRow[]): string[] {
-  return flows.map((f) => CANONICAL.map((k) => `${k}=${String(f[k])}`).join(' ')).sort();
+/** Also the packet sizes: a reassembled datagram would show up there. */
+const CANONICAL_SIZES = [...CANONICAL, 'pkt_size_min_fwd', 'pkt_size_max_fwd', 'pkt_size_min_rev', 'pkt_size_max_rev'] as const;
+
+function canonical(flows: FlowRow[], keys: readonly string[] = CANONICAL): string[] {
+  return flows.map((f) => keys.map((k) => `${k}=${String(f[k])}`).join(' ')).sort();
 }
 
 async function fileFlows(path: string): Promise<{ flows: FlowRow[]; stats: CaptureStats }> {
@@ -135,11 +190,13 @@ async function fileFlows(path: string): Promise<{ flows: FlowRow[]; stats: Captu
   return { flows, stats: capture.stats() };
 }
 
-// ---- the capturing child -----------------------------------------------------------
+// ---- the child processes -----------------------------------------------------------
 
 interface EndLine {
   stats: CaptureStats;
   stopToEndMs: number | null;
+  /** stats().packets just before stop(). */
+  packetsAtStop: number | null;
 }
 interface ErrorLine {
   name?: string;
@@ -158,26 +215,30 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One live capture running in a child inside the namespace. */
-class CaptureChild {
-  readonly flows: FlowRow[] = [];
+type Line = Record<string, unknown>;
+
+/**
+ * A child process inside the namespace that reports JSON lines on stdout and
+ * takes commands on stdin, one a line.
+ */
+class JsonChild {
   readonly stderr: string[] = [];
+  readonly #what: string;
   #proc: ChildProcessWithoutNullStreams;
-  #waiters: { type: string; resolve: (line: Record<string, unknown>) => void }[] = [];
-  #lines: Record<string, unknown>[] = [];
+  #waiters: { type: string; resolve: (line: Line) => void }[] = [];
   #exited: Promise<number | null>;
 
-  private constructor(ns: VethNamespace, options: Record<string, unknown>) {
-    const [cmd, ...args] = [...ns.prefix(), process.execPath, CHILD, JSON.stringify({ maxSeconds: 30, ...options })];
-    this.#proc = spawn(cmd, args, { cwd: dirname(CHILD), stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(ns: VethNamespace, argv: string[], what: string, env?: Record<string, string>) {
+    this.#what = what;
+    const [cmd, ...args] = [...ns.prefix(), ...argv];
+    this.#proc = spawn(cmd, args, { cwd: SUPPORT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     // A write to a child that already exited must not crash the runner (EPIPE).
     this.#proc.stdin.on('error', () => {});
     this.#exited = new Promise((resolve) => this.#proc.on('close', (code) => resolve(code)));
     this.#proc.stderr.setEncoding('utf8').on('data', (s: string) => this.stderr.push(s));
     createInterface({ input: this.#proc.stdout }).on('line', (text) => {
-      const line = JSON.parse(text) as Record<string, unknown>;
-      if (line.type === 'flow') this.flows.push(line.flow as FlowRow);
-      this.#lines.push(line);
+      const line = JSON.parse(text) as Line;
+      this.onLine(line);
       this.#waiters = this.#waiters.filter((w) => {
         if (w.type !== line.type && !(line.type === 'error' && w.type !== 'stats')) return true;
         w.resolve(line);
@@ -186,19 +247,51 @@ class CaptureChild {
     });
   }
 
+  protected onLine(_line: Line): void {}
+
   /** Waits for the next line of `type` (an error line also answers, except for stats). */
-  #next(type: string, ms: number): Promise<Record<string, unknown>> {
+  waitFor(type: string, ms: number): Promise<Line> {
     const exited = this.#exited.then((code) => {
-      throw new Error(`capture child exited (${code}) before '${type}': ${this.stderr.join('').trim()}`);
+      throw new Error(`${this.#what} exited (${code}) before '${type}': ${this.stderr.join('').trim()}`);
     });
-    return withTimeout(Promise.race([new Promise<Record<string, unknown>>((resolve) => this.#waiters.push({ type, resolve })), exited]), ms, `'${type}' from the capture child`);
+    return withTimeout(Promise.race([new Promise<Line>((resolve) => this.#waiters.push({ type, resolve })), exited]), ms, `'${type}' from ${this.#what}`);
   }
 
-  /** Starts a capture; resolves once it is open, or with the error it reported. */
-  static async start(ns: VethNamespace, options: Record<string, unknown>): Promise<CaptureChild | ErrorLine> {
-    const child = new CaptureChild(ns, { interface: ns.captureIf, ...options });
+  write(command: string): void {
+    this.#proc.stdin.write(`${command}\n`);
+  }
+
+  waitForExit(ms: number): Promise<number | null> {
+    return withTimeout(this.#exited, ms, `${this.#what} exit`);
+  }
+
+  /** Ends the child for sure (SIGKILL after a grace period). Idempotent. */
+  async kill(): Promise<void> {
+    if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return;
+    this.#proc.stdin.end();
+    this.#proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.#proc.kill('SIGKILL'), 2000);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+}
+
+/** One live capture running in a child inside the namespace (support/live-capture-child.mjs). */
+class CaptureChild extends JsonChild {
+  readonly flows: FlowRow[] = [];
+
+  protected override onLine(line: Line): void {
+    if (line.type === 'flow') this.flows.push(line.flow as FlowRow);
+  }
+
+  /**
+   * Starts a capture; resolves once it is open, or with the error it
+   * reported. `env` adds to the child's environment.
+   */
+  static async start(ns: VethNamespace, options: Record<string, unknown>, env?: Record<string, string>): Promise<CaptureChild | ErrorLine> {
+    const child = new CaptureChild(ns, [process.execPath, CHILD, JSON.stringify({ maxSeconds: 30, interface: ns.captureIf, ...options })], 'capture child', env);
     try {
-      const line = await child.#next('ready', 15_000);
+      const line = await child.waitFor('ready', 15_000);
       if (line.type === 'error') {
         await child.kill();
         return line as unknown as ErrorLine;
@@ -210,39 +303,62 @@ class CaptureChild {
     }
   }
 
+  /** Like start(), but an error line throws. */
+  static async open(ns: VethNamespace, options: Record<string, unknown>, env?: Record<string, string>): Promise<CaptureChild> {
+    const child = await CaptureChild.start(ns, options, env);
+    if (!(child instanceof CaptureChild)) throw new Error(`openLive failed: ${child.code}: ${child.message}`);
+    return child;
+  }
+
   async stats(): Promise<CaptureStats> {
-    const reply = this.#next('stats', 5000);
-    this.#proc.stdin.write('stats\n');
+    const reply = this.waitFor('stats', 5000);
+    this.write('stats');
     return (await reply).stats as CaptureStats;
   }
 
   /** stop(), then waits for the iteration to end. */
   async stop(): Promise<EndLine> {
-    const end = this.#next('end', 10_000);
-    this.#proc.stdin.write('stop\n');
+    const end = this.waitFor('end', 10_000);
+    this.write('stop');
     const line = await end;
-    await withTimeout(this.#exited, 5000, 'capture child exit');
+    if (line.type === 'error') throw new Error(`the capture failed: ${String(line.code)}: ${String(line.message)}`);
+    await this.waitForExit(5000);
     return line as unknown as EndLine;
   }
+}
 
-  /** Polls stats until `packets` reaches `n` (the kernel may still hold frames in its ring). */
-  async waitForPackets(n: number, ms = 5000): Promise<CaptureStats> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const s = await this.stats();
-      if (s.packets >= n || Date.now() > deadline) return s;
-      await sleep(50);
+interface IntruderReady {
+  /** [id, type] of the fanout groups sock_diag showed; null without sock_diag. */
+  groups: [number, number][] | null;
+  /** Ids it looked at: those, and the ones the kernel handed out last. */
+  candidates: number[];
+  /** Existing groups that the intruder is now a member of. */
+  joined: number[];
+  /** Groups whose program the intruder replaced (--steal). */
+  stealing: number[];
+}
+
+/** support/fanout-intruder.py: a process that joins fanout groups it finds on the interface. */
+class Intruder extends JsonChild {
+  static async start(ns: VethNamespace, steal = false): Promise<{ intruder: Intruder; ready: IntruderReady }> {
+    const intruder = new Intruder(ns, ['python3', INTRUDER, ns.captureIf, ...(steal ? ['--steal'] : [])], 'fanout intruder');
+    try {
+      const ready = await intruder.waitFor('ready', 15_000);
+      if (ready.type !== 'ready') throw new Error(`fanout intruder failed: ${JSON.stringify(ready)}`);
+      return { intruder, ready: ready as unknown as IntruderReady };
+    } catch (err) {
+      await intruder.kill();
+      throw err;
     }
   }
 
-  /** Ends the child for sure (SIGKILL after a grace period). Idempotent. */
-  async kill(): Promise<void> {
-    if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return;
-    this.#proc.stdin.end();
-    this.#proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.#proc.kill('SIGKILL'), 2000);
-    await this.#exited;
-    clearTimeout(timer);
+  /** Ends it; resolves with the frames each joined group handed it. */
+  async stop(): Promise<Record<string, number>> {
+    const end = this.waitFor('end', 5000);
+    this.write('stop');
+    const line = await end;
+    await this.waitForExit(5000);
+    return line.received as Record<string, number>;
   }
 }
 
@@ -269,23 +385,27 @@ function replay(ns: VethNamespace, file: string, pps = PPS): Promise<number> {
 }
 
 /**
- * Captures while `file` is replayed, then stops; returns the child's flows and
- * end line. `expectPackets` (default: every frame sent) is what the capture
- * should read before it is stopped, e.g. fewer behind a filter.
+ * Captures while `file` is replayed and stops the moment tcpreplay exits
+ * (no waiting for the kernel to hand over its last, partly filled ring
+ * block: stop() has to). Returns the child's flows and end line.
  */
-async function captureReplay(ns: VethNamespace, file: string, options: Record<string, unknown> = {}, expectPackets?: number) {
-  const child = await CaptureChild.start(ns, options);
-  if (!(child instanceof CaptureChild)) throw new Error(`openLive failed: ${child.code}: ${child.message}`);
+async function captureReplay(ns: VethNamespace, file: string, options: Record<string, unknown> = {}, pps = PPS) {
+  const child = await CaptureChild.open(ns, options);
   try {
-    const sent = await replay(ns, file);
-    // TPACKET_V3 hands a block to user space when it is full or its timer
-    // (the 100 ms read timeout) fires, so wait until the frames were read.
-    const seen = await child.waitForPackets(expectPackets ?? sent);
+    const sent = await replay(ns, file, pps);
     const end = await child.stop();
-    return { sent, seen, end, flows: child.flows };
+    return { sent, end, flows: child.flows };
   } finally {
     await child.kill();
   }
+}
+
+/** What every capture that stopped right after the replay must show: nothing lost, nothing dropped. */
+function expectComplete(stats: CaptureStats, packets: number): void {
+  expect(stats.packets).toBe(packets);
+  expect(stats.psRecv).toBe(stats.packets);
+  expect(stats.psDrop).toBe(0);
+  expect(stats.batchesDropped).toBe(0);
 }
 
 // ---- the tests ---------------------------------------------------------------------
@@ -325,10 +445,27 @@ describe.skipIf(!support.ok)('live capture on a veth pair in a private namespace
     const { sent, end, flows } = await captureReplay(ns, pcap);
     expect(sent).toBe(frames);
     expect(canonical(flows)).toEqual(canonical(expected));
-    expect(end.stats.packets).toBeGreaterThanOrEqual(sent);
+    expectComplete(end.stats, sent);
     expect(end.stats.decoded).toBe(expectedStats.decoded);
-    expect(end.stats.psDrop).toBe(0);
-    expect(end.stats.batchesDropped).toBe(0);
+  });
+
+  // Regression: stop() used to end the worker at once, losing the frames in
+  // the ring block the kernel had not handed over yet (TPACKET_V3 retires a
+  // block when it fills or on a 100 ms timer). A 3 ms burst and a stop() the
+  // moment tcpreplay exits usually leave the frames in the ring; when the
+  // timer happened to fire in between (packetsAtStop === sent), try again, so
+  // that at least one run stops with frames still in the kernel's hands.
+  it.each([1, 2])('stop() right after a burst delivers every frame the kernel accepted (workers: %i)', async (workers) => {
+    const readBeforeStop: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { sent, end, flows } = await captureReplay(ns, pcap, { workers }, 100_000);
+      expect(sent).toBe(frames);
+      expectComplete(end.stats, sent);
+      expect(canonical(flows)).toEqual(canonical(expected));
+      readBeforeStop.push(end.packetsAtStop!);
+      if (end.packetsAtStop! < sent) break;
+    }
+    expect(readBeforeStop.at(-1), `frames read before stop(), per attempt: ${readBeforeStop.join(', ')} of ${frames}`).toBeLessThan(frames);
   });
 
   it('two fanout workers give the same flows as one', async () => {
@@ -336,18 +473,134 @@ describe.skipIf(!support.ok)('live capture on a veth pair in a private namespace
     const two = await captureReplay(ns, pcap, { workers: 2 });
     expect(canonical(two.flows)).toEqual(canonical(one.flows));
     expect(canonical(two.flows)).toEqual(canonical(expected));
-    expect(two.end.stats.psDrop).toBe(0);
-    expect(two.end.stats.packets).toBeGreaterThanOrEqual(two.sent);
+    expectComplete(one.end.stats, one.sent);
+    expectComplete(two.end.stats, two.sent);
+  });
+
+  // Fanout used to set PACKET_FANOUT_FLAG_DEFRAG: with more than one worker
+  // the kernel reassembled IPv4 fragments, so a datagram became one packet
+  // larger than the MTU and the counts depended on the worker count.
+  it('workers: 2 counts IPv4 fragments like the file and workers: 1', async () => {
+    const file = join(dir, 'fragments-v4.pcap');
+    const { writer, conversations, ipBytes } = generateFragmentCapture(20240202, 4);
+    writer.writeFile(file);
+    const fromFile = await fileFlows(file);
+    expect(fromFile.stats.packets).toBe(writer.count);
+    expect(fromFile.stats.skipped).toBe(0);
+    expect(fromFile.flows).toHaveLength(conversations);
+    // Every fragment is a packet of its flow, with its own IP length.
+    expect(packetsOf(fromFile.flows)).toBe(writer.count);
+    expect(bytesOf(fromFile.flows)).toBe(ipBytes);
+    // The capture really is fragmented in both directions, and no IP packet is over 1500 bytes.
+    expect(fromFile.flows.some((f) => Number(f.pkt_size_max_fwd) === 1500)).toBe(true);
+    expect(fromFile.flows.some((f) => Number(f.pkt_size_max_rev) === 1500)).toBe(true);
+    expect(fromFile.flows.every((f) => Number(f.pkt_size_max_fwd) <= 1500 && Number(f.pkt_size_max_rev ?? 0) <= 1500)).toBe(true);
+
+    const one = await captureReplay(ns, file, { workers: 1 });
+    const two = await captureReplay(ns, file, { workers: 2 });
+    expect(one.sent).toBe(writer.count);
+    expectComplete(one.end.stats, one.sent);
+    expectComplete(two.end.stats, two.sent);
+    expect(two.end.stats.skipped).toBe(0);
+    expect(canonical(two.flows, CANONICAL_SIZES)).toEqual(canonical(fromFile.flows, CANONICAL_SIZES));
+    expect(canonical(two.flows, CANONICAL_SIZES)).toEqual(canonical(one.flows, CANONICAL_SIZES));
+  });
+
+  // IPv6 fragments carry no ports, the unfragmented requests do: a fanout
+  // hash over ports used to send them to different workers, and each worker
+  // made a record of its own (the fragments of the response orphaned or in a
+  // one-way flow).
+  it('workers: 2 keeps flows whose IPv6 responses are fragmented in one bidirectional record each', async () => {
+    const file = join(dir, 'fragments-v6.pcap');
+    const { writer, conversations, ipBytes } = generateFragmentCapture(20240303, 6);
+    writer.writeFile(file);
+    const fromFile = await fileFlows(file);
+    expect(fromFile.stats.packets).toBe(writer.count);
+    expect(fromFile.stats.skipped).toBe(0);
+    expect(fromFile.flows).toHaveLength(conversations);
+    expect(packetsOf(fromFile.flows)).toBe(writer.count);
+    expect(bytesOf(fromFile.flows)).toBe(ipBytes);
+    expect(fromFile.flows.every((f) => f.ip_version === 6 && f.proto === 17)).toBe(true);
+    // Answered exchanges: each response is 2 to 4 fragments.
+    const answered = fromFile.flows.filter((f) => Number(f.pkts_rev) > 0);
+    expect(answered.length).toBeGreaterThan(conversations / 2);
+    expect(answered.every((f) => Number(f.pkts_rev) >= 2 * Number(f.pkts_fwd) && Number(f.pkt_size_max_rev) <= 1500)).toBe(true);
+
+    const { sent, end, flows } = await captureReplay(ns, file, { workers: 2 });
+    expect(sent).toBe(writer.count);
+    expectComplete(end.stats, sent);
+    expect(end.stats.skipped).toBe(0);
+    expect(flows).toHaveLength(conversations);
+    expect(canonical(flows, CANONICAL_SIZES)).toEqual(canonical(fromFile.flows, CANONICAL_SIZES));
+  });
+
+  // The fanout group id used to come from the pid. Now the kernel assigns it
+  // (PACKET_FANOUT_FLAG_UNIQUEID). The intruder looks the id up (sock_diag,
+  // and the ids the kernel handed out last), joins as CBPF and as HASH, and
+  // counts what the group hands it; the capture must still get every frame.
+  // With `steal` it also replaces the group's program (PACKET_FANOUT_DATA).
+  async function intruderRun(steal: boolean): Promise<void> {
+    const child = await CaptureChild.open(ns, { workers: 2 });
+    let intruder: Intruder | undefined;
+    try {
+      let ready: IntruderReady;
+      ({ intruder, ready } = await Intruder.start(ns, steal));
+      // It must have found the group to try it: the namespace holds no other.
+      if (ready.groups === null) console.warn('[live] sock_diag for packet sockets is unavailable: the intruder only tried the ids the kernel handed out last');
+      else {
+        expect(ready.groups).toHaveLength(1);
+        expect(ready.candidates).toContain(ready.groups[0][0]);
+      }
+      const sent = await replay(ns, pcap);
+      const end = await child.stop();
+      const received = await intruder.stop();
+      expect(sent).toBe(frames);
+      expect(received, `frames the fanout group handed the intruder (joined: ${JSON.stringify(ready.joined)})`).toEqual(
+        Object.fromEntries(ready.joined.map((id) => [String(id), 0])),
+      );
+      expectComplete(end.stats, sent);
+      expect(canonical(child.flows)).toEqual(canonical(expected));
+    } finally {
+      await intruder?.kill();
+      await child.kill();
+    }
+  }
+
+  it.skipIf(!havePython)("a foreign socket trying to join the capture's fanout group takes no frames from it", () => intruderRun(false));
+
+  // A unique id is not a secret: any process with CAP_NET_RAW in the
+  // namespace reads it with sock_diag. Had it joined, as a member it could
+  // replace the group's program and take every frame unnoticed. The group is
+  // created with exactly `workers` places, so the join fails.
+  it.skipIf(!havePython)("a foreign socket cannot join the group and replace the fanout program", () => intruderRun(true));
+
+  // Before: next() ran as an AsyncWorker that sat in a thread of libuv's pool
+  // until a batch came, so four pending next() calls on idle interfaces
+  // stalled every fs call, DNS lookup and zlib job of the process.
+  it('pending next() on 5 idle live captures in one process leaves the libuv pool free', async () => {
+    const child = await CaptureChild.open(ns, { mode: 'threadpool', captures: 5 }, { UV_THREADPOOL_SIZE: '4' });
+    try {
+      const line = await child.waitFor('threadpool', 15_000);
+      expect(line.type).toBe('threadpool');
+      expect(line.pendingBefore).toBe(5);
+      expect(line.readFileMs).not.toBeNull();
+      expect(line.readFileMs as number).toBeLessThan(1000);
+      const end = await child.waitFor('end', 10_000);
+      expect(end.type).toBe('end');
+      expect((end.stats as CaptureStats).packets).toBe(0);
+      expect(await child.waitForExit(5000)).toBe(0);
+    } finally {
+      await child.kill();
+    }
   });
 
   it("a BPF filter 'udp' keeps only the UDP flows", async () => {
     const udp = expected.filter((f) => f.proto === 17);
-    const udpPackets = udp.reduce((n, f) => n + Number(f.pkts_fwd) + Number(f.pkts_rev), 0);
     expect(udp.length).toBeGreaterThan(0);
-    const { flows, end } = await captureReplay(ns, pcap, { filter: 'udp' }, udpPackets);
+    const { flows, end } = await captureReplay(ns, pcap, { filter: 'udp' });
     expect(flows.every((f) => f.proto === 17)).toBe(true);
     expect(canonical(flows)).toEqual(canonical(udp));
-    expect(end.stats.packets).toBe(udpPackets);
+    expectComplete(end.stats, packetsOf(udp));
   });
 
   it("an invalid filter fails with code 'bad_filter'", async () => {
@@ -382,17 +635,18 @@ describe.skipIf(!support.ok)('live capture on a veth pair in a private namespace
     w.writeFile(open);
     const fromFile = await fileFlows(open);
 
-    const child = await CaptureChild.start(ns, { batchInterval: 0.2 });
-    if (!(child instanceof CaptureChild)) throw new Error(`openLive failed: ${child.code}: ${child.message}`);
+    const child = await CaptureChild.open(ns, { batchInterval: 0.2 });
     try {
       const sent = await replay(ns, open);
-      expect((await child.waitForPackets(sent)).packets).toBe(sent);
-      // Idle: nothing more arrives, and no flow is due to end yet.
+      // Idle: nothing more arrives, and no flow is due to end yet. By now
+      // the kernel has handed the frames over (its block timeout is 100 ms).
       await sleep(500);
+      expect((await child.stats()).packets).toBe(sent);
       expect(child.flows).toHaveLength(0);
       const end = await child.stop();
       expect(end.stopToEndMs).not.toBeNull();
       expect(end.stopToEndMs!).toBeLessThan(2000);
+      expectComplete(end.stats, sent);
       expect(child.flows.length).toBe(fromFile.flows.length);
       expect(child.flows.every((f) => f.end_reason === 'eof')).toBe(true);
       expect(canonical(child.flows)).toEqual(canonical(fromFile.flows));
@@ -401,21 +655,13 @@ describe.skipIf(!support.ok)('live capture on a veth pair in a private namespace
     }
   });
 
-  // Known engine problems, reproduced by hand (see the lead's report); turn
-  // these into tests when they are fixed.
-  it.todo('stop() right after traffic delivers every frame the kernel counted in psRecv (the ring is not drained on stop)');
-  it.todo('workers: 2 counts IPv4 fragments like workers: 1 (PACKET_FANOUT_FLAG_DEFRAG hands over reassembled datagrams)');
-  it.todo('workers: 2 keeps a flow whose IPv6 packets are partly fragmented in one record');
-  it.todo('a foreign socket cannot join a capture\'s fanout group by guessing its id (use PACKET_FANOUT_FLAG_UNIQUEID)');
-
   // A real capture too, when the shared corpus is present: flows of a
   // capture with real stacks' quirks (options, retransmissions, padding).
   it.skipIf(!haveCorpus)('a corpus capture replays to the same flows as the file', async () => {
     const file = join(CORPUS_PCAPS, 'ndpi_dns-tunnel-iodine.pcap');
     const fromFile = await fileFlows(file);
     const { flows, end, sent } = await captureReplay(ns, file);
-    expect(end.stats.psDrop).toBe(0);
-    expect(end.stats.packets).toBeGreaterThanOrEqual(sent);
+    expectComplete(end.stats, sent);
     expect(canonical(flows)).toEqual(canonical(fromFile.flows));
   });
 });

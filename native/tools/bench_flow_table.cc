@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdint>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -118,13 +119,14 @@ int run_file(const std::string& path, const std::string& stage) {
   }
 
   uint64_t packets = 0, decoded = 0, check = 0, peak_active = 0, peak_memory = 0;
+  if (pipeline) {
+    // The capture path itself, with its one-frame lookahead.
+    const std::atomic<bool> never{false};
+    packets = pipe->read_file(reader, never, [] {});
+  }
   Frame f;
-  while (reader.next(f)) {
+  while (!pipeline && reader.next(f)) {
     ++packets;
-    if (pipeline) {
-      pipe->frame(f);
-      continue;
-    }
     if (!decode) {
       check += f.caplen + (f.caplen ? f.data[0] : 0);
       continue;

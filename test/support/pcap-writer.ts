@@ -1,9 +1,11 @@
 /**
  * A small, deterministic pcap writer and frame builders for tests: Ethernet,
- * IPv4 (header checksum filled in), TCP and UDP (checksums over the IPv4
- * pseudo-header), ICMP echo, plus helpers that lay out whole conversations
- * (TCP handshake, data and FIN; UDP request/response; ICMP ping) and a seeded
- * random generator, so a test can build the same capture on every run.
+ * IPv4 (header checksum filled in) and IPv6, IPv4 and IPv6 fragments, TCP and
+ * UDP (checksums over the IPv4 or IPv6 pseudo-header), ICMP echo, plus
+ * helpers that lay out whole conversations (TCP handshake, data and FIN; UDP
+ * request/response, fragmented above an MTU; ICMP ping) and a seeded random
+ * generator, so a test can build the same capture on every run. An address
+ * with a ':' in it makes the TCP and UDP builders use IPv6.
  *
  * Frames are padded to the 60-byte Ethernet minimum as a NIC would send them,
  * so the decoder has to take packet sizes from the IP header, not the frame.
@@ -108,6 +110,28 @@ export function ipv4Bytes(ip: string): Uint8Array {
   return Uint8Array.from(parts.map(Number));
 }
 
+/** Parses an IPv6 address in the usual text forms ("fd00::1", "fd00:77:0:0:0:0:0:1"; no embedded IPv4). */
+export function ipv6Bytes(ip: string): Uint8Array {
+  const bad = () => new TypeError(`bad IPv6 address '${ip}'`);
+  const halves = ip.split('::');
+  if (halves.length > 2) throw bad();
+  const groups = (h: string) => (h === '' ? [] : h.split(':'));
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 2 ? fill < 1 : fill !== 0) throw bad();
+  const all = [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill('0'), ...tail];
+  if (all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) throw bad();
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    out[2 * i] = parseInt(g, 16) >>> 8;
+    out[2 * i + 1] = parseInt(g, 16) & 0xff;
+  });
+  return out;
+}
+
+const isIpv6 = (ip: string) => ip.includes(':');
+
 /** The Internet checksum (RFC 1071) of the concatenated chunks. */
 export function internetChecksum(...chunks: Uint8Array[]): number {
   let sum = 0;
@@ -137,10 +161,13 @@ function concat(...chunks: Uint8Array[]): Uint8Array {
 }
 
 const u16 = (v: number) => Uint8Array.of((v >>> 8) & 0xff, v & 0xff);
+const u32 = (v: number) => Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
 
 // ---- layers -------------------------------------------------------------------
 
 export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const IPPROTO_IPV6_FRAGMENT = 44;
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -220,7 +247,61 @@ export function fragmentIpv4(packet: Uint8Array, maxPayload: number): Uint8Array
   return out;
 }
 
+export interface Ipv6Options {
+  src: string;
+  dst: string;
+  /** Next header (the upper-layer protocol when there are no extension headers). */
+  nextHeader: number;
+  payload: Uint8Array;
+  hopLimit?: number;
+  /** 20-bit flow label. Default 0. */
+  flowLabel?: number;
+}
+
+/** An IPv6 packet (40-byte header, no extension headers). */
+export function ipv6Packet(o: Ipv6Options): Uint8Array {
+  if (o.payload.length > 0xffff) throw new RangeError('IPv6 payload longer than 65535 bytes (jumbograms are not built)');
+  const h = new Uint8Array(40);
+  const v = new DataView(h.buffer);
+  v.setUint32(0, (6 << 28) | ((o.flowLabel ?? 0) & 0xfffff));
+  v.setUint16(4, o.payload.length);
+  h[6] = o.nextHeader;
+  h[7] = o.hopLimit ?? 64;
+  h.set(ipv6Bytes(o.src), 8);
+  h.set(ipv6Bytes(o.dst), 24);
+  return concat(h, o.payload);
+}
+
+/**
+ * Splits an IPv6 packet made by `ipv6Packet` (no extension headers) into
+ * fragments (RFC 8200 section 4.5): each is the base header, a fragment
+ * header with `identification`, and at most `maxPayload` bytes of the
+ * original payload (rounded down to a multiple of 8). Wrap them with
+ * `ethernetFrame` and ETHERTYPE_IPV6.
+ */
+export function fragmentIpv6(packet: Uint8Array, maxPayload: number, identification: number): Uint8Array[] {
+  const step = Math.floor(maxPayload / 8) * 8;
+  if (step < 8) throw new RangeError('maxPayload must be at least 8');
+  const header = packet.subarray(0, 40);
+  const nextHeader = header[6];
+  const body = packet.subarray(40);
+  const out: Uint8Array[] = [];
+  for (let off = 0; off < body.length; off += step) {
+    const chunk = body.subarray(off, off + step);
+    const h = Uint8Array.from(header);
+    new DataView(h.buffer).setUint16(4, 8 + chunk.length);
+    h[6] = IPPROTO_IPV6_FRAGMENT;
+    const more = off + step < body.length ? 1 : 0;
+    const frag = concat(Uint8Array.of(nextHeader, 0), u16(off | more), u32(identification >>> 0));
+    out.push(concat(h, frag, chunk));
+  }
+  return out;
+}
+
+/** The checksum pseudo-header of RFC 768 (IPv4) or RFC 8200 section 8.1 (IPv6). */
 function pseudoHeader(src: string, dst: string, proto: number, length: number): Uint8Array {
+  if (isIpv6(src) !== isIpv6(dst)) throw new TypeError(`addresses of different families: '${src}', '${dst}'`);
+  if (isIpv6(src)) return concat(ipv6Bytes(src), ipv6Bytes(dst), u32(length), Uint8Array.of(0, 0, 0, proto));
   return concat(ipv4Bytes(src), ipv4Bytes(dst), Uint8Array.of(0, proto), u16(length));
 }
 
@@ -302,6 +383,8 @@ export interface FrameCommon {
 }
 
 function ipFrame(c: FrameCommon, src: string, dst: string, proto: number, payload: Uint8Array): Uint8Array {
+  if (isIpv6(src))
+    return ethernetFrame({ srcMac: c.srcMac, dstMac: c.dstMac, ethertype: ETHERTYPE_IPV6, payload: ipv6Packet({ src, dst, nextHeader: proto, payload, hopLimit: c.ttl }) });
   return ethernetFrame({
     srcMac: c.srcMac,
     dstMac: c.dstMac,
@@ -318,7 +401,29 @@ export function udpFrame(o: UdpOptions & FrameCommon): Uint8Array {
   return ipFrame(o, o.src, o.dst, IPPROTO_UDP, udpDatagram(o));
 }
 
+/**
+ * One UDP datagram as the frames a host with link MTU `mtu` sends: one frame
+ * when the IP packet fits, else IP fragments of at most `mtu` bytes each
+ * (IPv4: DF clear, identification `id`; IPv6: a fragment header with
+ * identification `id`). Default MTU 1500.
+ */
+export function udpFrames(o: UdpOptions & FrameCommon & { mtu?: number }): Uint8Array[] {
+  const mtu = o.mtu ?? 1500;
+  const datagram = udpDatagram(o);
+  const eth = (ethertype: number, payload: Uint8Array) => ethernetFrame({ srcMac: o.srcMac, dstMac: o.dstMac, ethertype, payload });
+  if (isIpv6(o.src)) {
+    const packet = ipv6Packet({ src: o.src, dst: o.dst, nextHeader: IPPROTO_UDP, payload: datagram, hopLimit: o.ttl });
+    if (packet.length <= mtu) return [eth(ETHERTYPE_IPV6, packet)];
+    return fragmentIpv6(packet, mtu - 48, o.id ?? 0).map((p) => eth(ETHERTYPE_IPV6, p));
+  }
+  const fits = 20 + datagram.length <= mtu;
+  const packet = ipv4Packet({ src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: datagram, ttl: o.ttl, id: o.id, df: fits });
+  if (fits) return [eth(ETHERTYPE_IPV4, packet)];
+  return fragmentIpv4(packet, mtu - 20).map((p) => eth(ETHERTYPE_IPV4, p));
+}
+
 export function icmpEchoFrame(o: IcmpEchoOptions & FrameCommon): Uint8Array {
+  if (isIpv6(o.src)) throw new TypeError('icmpEchoFrame builds ICMP for IPv4 only (ICMPv6 is not built)');
   return ipFrame(o, o.src, o.dst, IPPROTO_ICMP, icmpEcho(o));
 }
 
@@ -411,16 +516,35 @@ export interface UdpExchangeOptions extends Endpoints {
   requests: Uint8Array[];
   /** Response payloads, one per request (missing ones: no response). */
   responses?: Uint8Array[];
+  /**
+   * Link MTU: datagrams whose IP packet is longer are sent as IP fragments
+   * (see `udpFrames`). Default: never fragment.
+   */
+  mtu?: number;
+  /**
+   * IP identification of the first datagram; each later one (both
+   * directions) takes the next value. Give exchanges between the same two
+   * hosts ranges that do not overlap, or their fragments mix. Default 0.
+   */
+  firstId?: number;
 }
 
 /** Request/response pairs over one UDP 5-tuple. */
 export function udpExchange(o: UdpExchangeOptions): Uint8Array[] {
   const frames: Uint8Array[] = [];
+  let id = o.firstId ?? 0;
+  const datagram = (fromClient: boolean, payload: Uint8Array): Uint8Array[] => {
+    const ends = fromClient
+      ? { src: o.client, dst: o.server, srcPort: o.clientPort, dstPort: o.serverPort, srcMac: o.clientMac, dstMac: o.serverMac }
+      : { src: o.server, dst: o.client, srcPort: o.serverPort, dstPort: o.clientPort, srcMac: o.serverMac, dstMac: o.clientMac };
+    const thisId = id++ & 0xffff;
+    if (o.mtu === undefined) return [udpFrame({ ...ends, payload, id: o.firstId === undefined ? undefined : thisId })];
+    return udpFrames({ ...ends, payload, id: thisId, mtu: o.mtu });
+  };
   o.requests.forEach((payload, i) => {
-    frames.push(udpFrame({ src: o.client, dst: o.server, srcPort: o.clientPort, dstPort: o.serverPort, srcMac: o.clientMac, dstMac: o.serverMac, payload }));
+    frames.push(...datagram(true, payload));
     const response = o.responses?.[i];
-    if (response)
-      frames.push(udpFrame({ src: o.server, dst: o.client, srcPort: o.serverPort, dstPort: o.clientPort, srcMac: o.serverMac, dstMac: o.clientMac, payload: response }));
+    if (response) frames.push(...datagram(false, response));
   });
   return frames;
 }

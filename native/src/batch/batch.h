@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -28,6 +29,7 @@ class OwnedBuffer {
   void reserve(size_t bytes);
   void append(const void* src, size_t n);
   uint8_t* grow(size_t n);  // extends size by n, returns the new bytes
+  void set_size(size_t n) { size_ = n; }  // within capacity
   uint8_t* data() { return data_; }
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
@@ -65,11 +67,18 @@ class BatchBuilder {
 
  private:
   void start();
-  void put_fixed(Col c, const void* v, size_t width);
-  void put_null(Col c, size_t width);
-  void put_bytes(Col c, const void* p, size_t n);
+  // Fixed-width values are stored by row index into buffers reserved for a
+  // whole batch; take() sets their sizes.
   template <typename T>
-  void put(Col c, T v) { put_fixed(c, &v, sizeof v); }
+  void put(Col c, T v) {
+    std::memcpy(batch_->columns[static_cast<int>(c)].values.data() + sizeof(T) * batch_->rows, &v, sizeof v);
+  }
+  template <typename T>
+  void put_null(Col c) {
+    put<T>(c, T{});
+    mark_null(batch_->columns[static_cast<int>(c)]);
+  }
+  void put_bytes(Col c, const void* p, size_t n);
   void mark_null(ColumnData& col);
 
   uint32_t capacity_;

@@ -46,24 +46,32 @@ const char* read_status_name(ReadStatus s) {
 CaptureReader::CaptureReader(std::unique_ptr<ByteSource> source)
     : source_(std::move(source)), buf_(kReadChunk) {}
 
-uint16_t CaptureReader::u16(const uint8_t* p) const { return big_endian_ ? be16(p) : le16(p); }
-uint32_t CaptureReader::u32(const uint8_t* p) const { return big_endian_ ? be32(p) : le32(p); }
 
 size_t CaptureReader::fill(size_t n) {
   if (end_ - pos_ >= n) return end_ - pos_;
-  if (pos_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-    base_offset_ += pos_;
-    end_ -= pos_;
-    pos_ = 0;
+  if (keep_ > 0) {
+    const size_t shift = keep_;
+    std::memmove(buf_.data(), buf_.data() + shift, end_ - shift);
+    base_offset_ += shift;
+    end_ -= shift;
+    pos_ -= shift;
+    for (size_t& k : kept_) k = k >= shift ? k - shift : 0;
+    keep_ = 0;
   }
-  if (buf_.size() < n) buf_.resize(n);
-  while (end_ < n && !eof_) {
+  if (buf_.size() < pos_ + n) buf_.resize(pos_ + n);
+  while (end_ - pos_ < n && !eof_) {
     const size_t got = source_->read(buf_.data() + end_, buf_.size() - end_);
     if (got == 0) eof_ = true;
     end_ += got;
   }
   return end_ - pos_;
+}
+
+void CaptureReader::keep_frame(size_t record_start) {
+  // Records come in file order, so the slot overwritten next holds the oldest.
+  kept_[kept_next_] = record_start;
+  if (++kept_next_ == kFramesKept) kept_next_ = 0;
+  keep_ = kept_[kept_next_];
 }
 
 bool CaptureReader::fail(ReadStatus s, uint64_t at, std::string msg) {
@@ -130,6 +138,8 @@ bool CaptureReader::open_pcap(const uint8_t* m) {
   if (snaplen > pcap_max_caplen_ && snaplen <= kMaxBlock) pcap_max_caplen_ = snaplen;
   note_linktype(pcap_linktype_);
   pos_ += kPcapHeader;
+  for (size_t& k : kept_) k = pos_;
+  keep_ = pos_;
   return true;
 }
 
@@ -164,6 +174,7 @@ bool CaptureReader::next_pcap(Frame& frame) {
   frame.wirelen = len < caplen ? caplen : len;
   frame.linktype = pcap_linktype_;
   frame.data = h + kPcapRecordHeader;
+  keep_frame(pos_);
   pos_ += need;
   return true;
 }
@@ -263,6 +274,7 @@ bool CaptureReader::next_pcapng(Frame& frame) {
       return fail(ReadStatus::corrupt, at + total - 4, "block's trailing length does not match");
     const uint8_t* body = b + 8;
     const uint32_t body_len = total - 12;
+    const size_t block_start = pos_;
     pos_ += total;
 
     uint32_t ifc_id = 0, caplen = 0, len = 0;
@@ -306,6 +318,7 @@ bool CaptureReader::next_pcapng(Frame& frame) {
                   "packet names interface " + std::to_string(ifc_id) + " but only " +
                       std::to_string(interfaces_.size()) + " are described");
     const Interface& ifc = interfaces_[ifc_id];
+    keep_frame(block_start);
     frame.ts_ns = type == kSpb ? 0 : pcapng_time(ifc, units);
     frame.caplen = caplen;
     frame.wirelen = len < caplen ? caplen : len;

@@ -40,13 +40,15 @@ class CaptureReader {
   // for a larger snaplen); a pcapng block may also hold options.
   static constexpr uint32_t kMaxPacket = 262144;
   static constexpr uint32_t kMaxBlock = 16u << 20;
+  static constexpr int kFramesKept = 3;
 
   explicit CaptureReader(std::unique_ptr<ByteSource> source);
 
   // Reads the file header. False on error (see error()).
   bool open();
-  // Next frame; its data stays valid until the next call. False at the end
-  // of input or on error: error().status tells which.
+  // Next frame. The data of the last kFramesKept frames stays valid, so a
+  // caller may work a few frames ahead. False at the end of input or on
+  // error: error().status tells which.
   bool next(Frame& frame);
 
   const ReadError& error() const { return error_; }
@@ -73,12 +75,16 @@ class CaptureReader {
   bool next_pcapng(Frame& frame);
   bool parse_interface(const uint8_t* body, uint32_t len, uint64_t at);
   int64_t pcapng_time(const Interface& ifc, uint64_t units) const;
-  uint16_t u16(const uint8_t* p) const;
-  uint32_t u32(const uint8_t* p) const;
+  uint16_t u16(const uint8_t* p) const { return big_endian_ ? be16(p) : le16(p); }
+  uint32_t u32(const uint8_t* p) const { return big_endian_ ? be32(p) : le32(p); }
 
   std::unique_ptr<ByteSource> source_;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0, end_ = 0;
+  size_t keep_ = 0;  // fill() keeps the bytes from here: the oldest kept frame's record
+  size_t kept_[kFramesKept] = {};  // record starts of the last frames returned (ring)
+  int kept_next_ = 0;
+  void keep_frame(size_t record_start);
   uint64_t base_offset_ = 0;
   bool eof_ = false;
 

@@ -17,9 +17,6 @@
 namespace mommy {
 
 namespace {
-// How often a worker publishes its counters for stats() (packets).
-constexpr uint64_t kPublishEvery = 1 << 16;
-
 uint64_t random_seed() {
   std::random_device rd;
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
@@ -127,22 +124,16 @@ FileCapture::~FileCapture() {
 }
 
 void FileCapture::run(int worker, Pipeline& pipeline) {
-  Frame frame;
-  uint64_t n = 0;
-  while (!stop_ && reader_->next(frame)) {
-    pipeline.frame(frame);
-    if (++n % kPublishEvery == 0) {
-      publish(worker, pipeline);
-      std::lock_guard<std::mutex> lock(info_mu_);
-      info_.bytes_read = reader_->offset();
-      info_.linktypes = reader_->linktypes();
-    }
-  }
-  {
+  auto note_progress = [&] {
     std::lock_guard<std::mutex> lock(info_mu_);
     info_.bytes_read = reader_->offset();
     info_.linktypes = reader_->linktypes();
-  }
+  };
+  pipeline.read_file(*reader_, stop_, [&] {
+    publish(worker, pipeline);
+    note_progress();
+  });
+  note_progress();
   const ReadError& e = reader_->error();
   if (e.status != ReadStatus::ok)
     fail(read_status_name(e.status),
@@ -259,27 +250,33 @@ std::vector<sock_filter> fanout_program(uint32_t workers) {
   return prog;
 }
 
-// Puts the workers' sockets in one fanout group. The first socket asks the
-// kernel for an unused group id (a guessable id would let another process
-// join the group and silently take a share of the packets).
+// Puts the workers' sockets in one fanout group. The kernel assigns the
+// group id, and the group is created with exactly as many places as there
+// are workers: another process (CAP_NET_RAW can list fanout groups) could
+// otherwise join it and replace its program, taking the packets unnoticed.
 bool join_fanout(const std::vector<pcap_t*>& handles, const std::string& iface, CaptureFailure& failure) {
   auto fail_with = [&](const char* what) {
     failure = CaptureFailure{"fanout_failed", iface + ": " + what + ": " + std::strerror(errno), -1};
     return false;
   };
+  const uint32_t members = static_cast<uint32_t>(handles.size());
   const int first = pcap_fileno(handles[0]);
-  int arg = (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
-  if (setsockopt(first, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return fail_with("PACKET_FANOUT");
+  fanout_args args{};
+  args.id = 0;
+  args.type_flags = PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID;
+  args.max_num_members = members;
+  if (setsockopt(first, SOL_PACKET, PACKET_FANOUT, &args, sizeof args) != 0) return fail_with("PACKET_FANOUT");
   int assigned = 0;
   socklen_t len = sizeof assigned;
   if (getsockopt(first, SOL_PACKET, PACKET_FANOUT, &assigned, &len) != 0) return fail_with("PACKET_FANOUT id");
-  std::vector<sock_filter> prog = fanout_program(static_cast<uint32_t>(handles.size()));
+  std::vector<sock_filter> prog = fanout_program(members);
   sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
   if (setsockopt(first, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) != 0)
     return fail_with("PACKET_FANOUT_DATA");
-  arg = (assigned & 0xFFFF) | (PACKET_FANOUT_CBPF << 16);
+  args.id = static_cast<uint16_t>(assigned & 0xFFFF);
+  args.type_flags = PACKET_FANOUT_CBPF;
   for (size_t i = 1; i < handles.size(); ++i)
-    if (setsockopt(pcap_fileno(handles[i]), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0)
+    if (setsockopt(pcap_fileno(handles[i]), SOL_PACKET, PACKET_FANOUT, &args, sizeof args) != 0)
       return fail_with("PACKET_FANOUT join");
   return true;
 }

@@ -16,22 +16,63 @@ Pipeline::Pipeline(const PipelineOptions& options, BatchQueue& queue, uint64_t s
       builder_(opt_.batch_rows, opt_.flow.payload_bytes) {}
 
 void Pipeline::frame(const Frame& f) {
+  PreparedPacket p;
+  if (prepare(f, p)) account(p);
+}
+
+uint64_t Pipeline::read_file(CaptureReader& reader, const std::atomic<bool>& stop,
+                             const std::function<void()>& progress) {
+  // Three frames in flight, so memory latency overlaps with work: frame i+2
+  // is decoded and its hash slot requested; frame i+1's slot has arrived, so
+  // its flow is requested; frame i is accounted. The reader keeps the bytes
+  // of its last three frames.
+  constexpr int kDepth = CaptureReader::kFramesKept;
+  constexpr uint64_t kProgressEvery = 1 << 16;
+  Frame frames[kDepth];
+  PreparedPacket prepared[kDepth];
+  bool ready[kDepth] = {};
+  int head = 0, count = 0;
+  bool more = true;
+  uint64_t n = 0;
+  auto wrap = [](int i) { return i >= kDepth ? i - kDepth : i; };
+  while (count > 0 || (more && !stop)) {
+    while (more && !stop && count < kDepth) {
+      const int slot = wrap(head + count);
+      more = reader.next(frames[slot]);
+      if (!more) break;
+      ready[slot] = prepare(frames[slot], prepared[slot]);
+      ++count;
+      if ((++n & (kProgressEvery - 1)) == 0) progress();
+    }
+    if (count == 0) break;
+    const int second = wrap(head + 1);
+    if (count > 1 && ready[second]) prefetch_flow(prepared[second]);
+    if (ready[head]) account(prepared[head]);
+    head = second;
+    --count;
+  }
+  return n;
+}
+
+bool Pipeline::prepare(const Frame& f, PreparedPacket& p) {
   const int64_t ts = clamp_time(f.ts_ns);
   ++stats_.packets;
   stats_.bytes += f.wirelen;
   if (stats_.packets == 1 || ts < stats_.first_ts_ns) stats_.first_ts_ns = ts;
   if (ts > stats_.last_ts_ns) stats_.last_ts_ns = ts;
 
-  Decoded d;
+  Decoded& d = p.decoded;
   Anomaly why = decode_frame(f, d);
   if (why == Anomaly::ok && d.fragment && !fragments_.resolve(d, ts)) why = Anomaly::fragment_orphan;
   if (why != Anomaly::ok) {
     ++stats_.skipped;
     ++stats_.skipped_by[static_cast<int>(why)];
-    return;
+    return false;
   }
   ++stats_.decoded;
-  table_.packet(d, ts);
+  p.ts_ns = ts;
+  table_.prepare(d, p.lookup);
+  return true;
 }
 
 void Pipeline::on_flow(const Flow& flow, EndReason reason) {

@@ -5,7 +5,11 @@
 #include <cstdint>
 #include <mutex>
 
+#include <atomic>
+#include <functional>
+
 #include "batch/batch.h"
+#include "capture/reader.h"
 #include "decode/packet.h"
 #include "engine/queue.h"
 #include "engine/stats.h"
@@ -21,11 +25,22 @@ struct PipelineOptions {
   int64_t batch_interval_ns = 1'000'000'000;
 };
 
+// A frame decoded and ready for the flow table.
+struct PreparedPacket {
+  Decoded decoded;
+  FlowLookup lookup;
+  int64_t ts_ns;
+};
+
 class Pipeline final : public FlowSink {
  public:
   Pipeline(const PipelineOptions& options, BatchQueue& queue, uint64_t seed);
 
+  // One frame, start to end.
   void frame(const Frame& f);
+  // Every frame of `reader` until its end, an error, or `stop`; calls
+  // `progress` every 65 536 frames. Returns the frames read.
+  uint64_t read_file(CaptureReader& reader, const std::atomic<bool>& stop, const std::function<void()>& progress);
   // Live capture: move the clock to `now_ns` (wall clock) and hand over a
   // partly filled batch when the interval has passed.
   void tick(int64_t now_ns);
@@ -40,6 +55,12 @@ class Pipeline final : public FlowSink {
 
  private:
   void hand_over();
+  // frame() in steps, so read_file() can prepare later frames (and have
+  // their hash slots and flows loaded) before accounting this one. prepare() is
+  // false for a frame the decoder refused (it is counted).
+  bool prepare(const Frame& f, PreparedPacket& p);
+  void account(const PreparedPacket& p) { table_.packet(p.decoded, p.lookup, p.ts_ns); }
+  void prefetch_flow(const PreparedPacket& p) const { table_.prefetch_flow(p.lookup); }
 
   PipelineOptions opt_;
   BatchQueue& queue_;

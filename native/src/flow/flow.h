@@ -36,22 +36,26 @@ constexpr uint32_t kNil = UINT32_MAX;
 enum class FlagIndex : uint8_t { syn, synack, fin, rst, psh, ack, urg, ece, cwr, count_ };
 constexpr int kFlagCounters = static_cast<int>(FlagIndex::count_);
 
+// Fields are grouped by size (8, 4, 2, 1 bytes) so the record has no
+// padding holes: at a million concurrent flows every byte here is a MB.
 struct Flow {
   FlowKey key;
-  // Intrusive list links (pool indices): the idle list of the flow's timeout
-  // class, ordered by last activity, and the age list, ordered by the start
-  // of the current record (for the active timeout).
-  uint32_t idle_prev, idle_next, age_prev, age_next;
   int64_t first_ns, last_ns;  // packet times of this record
-  int64_t touch_clock;        // table clock at the last packet (orders the idle list)
+  int64_t touch_clock;        // table clock at the last packet
+  int64_t queued_clock;       // table clock when it last went to its idle list's tail (orders that list)
   int64_t record_clock;       // table clock when this record began (orders the age list)
   uint64_t pkts[2], bytes[2], payload_bytes[2];
   double size_sumsq[2];
-  uint32_t size_min[2], size_max[2];
-  int64_t iat_min_ns, iat_max_ns;
   double iat_sumsq_us;
-  uint32_t flag_counts[kFlagCounters];
   uint8_t* prefix;            // 2 * payload_bytes when a direction had payload
+  // Intrusive list links (pool indices): the idle list of the flow's timeout
+  // class, and the age list, ordered by the start of the current record (for
+  // the active timeout).
+  uint32_t idle_prev, idle_next, age_prev, age_next;
+  uint32_t hash;              // of the key, with the table's seed
+  uint32_t size_min[2], size_max[2];
+  uint32_t flag_counts[kFlagCounters];
+  float iat_min_us, iat_max_us;  // float keeps 7 digits: ample for a gap
   uint16_t prefix_len[2];
   uint16_t out_src_port, out_dst_port;  // as the first packet had them (ICMP: type, code)
   TcpTracker tcp;

@@ -71,22 +71,37 @@ void make_flow_key(const Decoded& d, FlowKey& key, bool& src_is_lo) {
 }
 
 namespace {
-inline uint64_t mix(uint64_t x) {  // splitmix64 finalizer
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ull;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBull;
-  x ^= x >> 31;
-  return x;
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// 64x64->128 multiply folded to 64 bits (as in wyhash).
+inline uint64_t mum(uint64_t a, uint64_t b) {
+  const __uint128_t r = static_cast<__uint128_t>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
 }  // namespace
 
-uint64_t hash_flow_key(const FlowKey& key, uint64_t seed) {
+HashSecret HashSecret::from_seed(uint64_t seed) {
+  HashSecret s;
+  // Odd, so no multiplier is ever zero whatever the seed.
+  for (uint64_t& k : s.k) k = splitmix64(seed) | 1;
+  return s;
+}
+
+uint64_t hash_flow_key(const FlowKey& key, const HashSecret& s) {
   uint64_t w[6];
   std::memcpy(w, &key, sizeof w);
-  uint64_t h = seed;
-  for (uint64_t v : w) h = mix(h ^ v) + 0x9E3779B97F4A7C15ull;
-  return h;
+  // Three independent multiplies (they run in parallel), then one to mix
+  // them; secrets derived from a random seed keep collisions from being
+  // computed in advance (hash flooding).
+  const uint64_t a = mum(w[0] ^ s.k[0], w[1] ^ s.k[1]);
+  const uint64_t b = mum(w[2] ^ s.k[2], w[3] ^ s.k[3]);
+  const uint64_t c = mum(w[4] ^ s.k[4], w[5] ^ s.k[5]);
+  return mum(a ^ b ^ c, s.k[6]);
 }
 
 }  // namespace mommy

@@ -38,6 +38,12 @@ void key_ports(const Decoded& d, uint16_t& sport, uint16_t& dport, bool& one_way
 // source is the key's first endpoint.
 void make_flow_key(const Decoded& d, FlowKey& key, bool& src_is_lo);
 
-uint64_t hash_flow_key(const FlowKey& key, uint64_t seed);
+// Per-table secret of the key hash, derived from a random seed.
+struct HashSecret {
+  uint64_t k[7];
+  static HashSecret from_seed(uint64_t seed);
+};
+
+uint64_t hash_flow_key(const FlowKey& key, const HashSecret& secret);
 
 }  // namespace mommy

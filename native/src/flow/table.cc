@@ -34,7 +34,7 @@ uint32_t fold(uint64_t h) { return static_cast<uint32_t>(h ^ (h >> 32)); }
 }  // namespace
 
 FlowTable::FlowTable(const FlowOptions& options, FlowSink& sink, uint64_t seed)
-    : opt_(options), sink_(sink), seed_(seed), slots_(kInitialSlots, Slot{0, 0}) {
+    : opt_(options), sink_(sink), secret_(HashSecret::from_seed(seed)), slots_(kInitialSlots, Slot{0, 0}) {
   idle_ns_[kTcp] = seconds_to_ns(opt_.tcp_idle);
   idle_ns_[kUdp] = seconds_to_ns(opt_.udp_idle);
   idle_ns_[kIcmp] = seconds_to_ns(opt_.icmp_idle);
@@ -168,12 +168,14 @@ uint32_t FlowTable::create(const Decoded& d, const FlowKey& key, bool src_is_lo,
   Flow& f = at(idx);
   f = Flow{};
   f.key = key;
+  f.hash = hash;
   f.fwd_is_lo = src_is_lo;
   f.out_src_port = d.src_port;
   f.out_dst_port = d.dst_port;
   f.idle_class = class_of(d.proto);
   f.record_clock = clock_;
   f.touch_clock = clock_;
+  f.queued_clock = clock_;
   list_push_back(idle_[f.idle_class], idx, true);
   list_push_back(age_, idx, false);
   insert_slot(idx, hash);
@@ -192,7 +194,7 @@ void FlowTable::reset_record(Flow& f) {
   std::memset(f.flag_counts, 0, sizeof f.flag_counts);
   std::memset(f.prefix_len, 0, sizeof f.prefix_len);
   std::memset(f.flags, 0, sizeof f.flags);
-  f.iat_min_ns = f.iat_max_ns = 0;
+  f.iat_min_us = f.iat_max_us = 0;
   f.iat_sumsq_us = 0;
   f.first_ns = f.last_ns = 0;
   f.ttl_min = f.ttl_max = 0;
@@ -205,9 +207,10 @@ void FlowTable::update(Flow& f, const Decoded& d, int dir, int64_t ts_ns) {
     f.ttl_min = f.ttl_max = d.ttl;
   } else {
     const int64_t gap = ts_ns > f.last_ns ? ts_ns - f.last_ns : 0;  // reordered: 0
-    if (seen == 1 || gap < f.iat_min_ns) f.iat_min_ns = gap;
-    if (seen == 1 || gap > f.iat_max_ns) f.iat_max_ns = gap;
     const double gap_us = static_cast<double>(gap) / 1000.0;
+    const float gap_f = static_cast<float>(gap_us);
+    if (seen == 1 || gap_f < f.iat_min_us) f.iat_min_us = gap_f;
+    if (seen == 1 || gap_f > f.iat_max_us) f.iat_max_us = gap_f;
     f.iat_sumsq_us += gap_us * gap_us;
     if (ts_ns > f.last_ns) f.last_ns = ts_ns;
     if (d.ttl < f.ttl_min) f.ttl_min = d.ttl;
@@ -258,7 +261,7 @@ void FlowTable::end(uint32_t index, EndReason reason) {
   }
   list_remove(idle_[f.idle_class], index, true);
   list_remove(age_, index, false);
-  erase_slot(index, fold(hash_flow_key(f.key, seed_)));
+  erase_slot(index, f.hash);
   if (f.prefix) give_prefix(f.prefix);
   f.prefix = nullptr;
   free_.push_back(index);
@@ -280,25 +283,33 @@ void FlowTable::set_idle_class(uint32_t index, uint8_t cls) {
   Flow& f = at(index);
   list_remove(idle_[f.idle_class], index, true);
   f.idle_class = cls;
+  f.queued_clock = clock_;
   list_push_back(idle_[cls], index, true);
+}
+
+void FlowTable::requeue(uint32_t index) {
+  Flow& f = at(index);
+  f.queued_clock = clock_;
+  List& l = idle_[f.idle_class];
+  if (l.tail == index) return;
+  list_remove(l, index, true);
+  list_push_back(l, index, true);
 }
 
 void FlowTable::touch(uint32_t index) {
   Flow& f = at(index);
   f.touch_clock = clock_;
-  List& l = idle_[f.idle_class];
-  if (l.tail != index) {
-    list_remove(l, index, true);
-    list_push_back(l, index, true);
-  }
+  if (clock_ - f.queued_clock >= kRequeueNs) requeue(index);
 }
 
 void FlowTable::expire() {
   for (uint8_t cls = 0; cls < kClasses; ++cls) {
     while (idle_[cls].head != kNil) {
       const uint32_t i = idle_[cls].head;
-      if (clock_ - at(i).touch_clock < idle_ns_[cls]) break;
-      end(i, EndReason::idle);  // closing flows report fin/rst (see end())
+      const Flow& f = at(i);
+      if (clock_ - f.queued_clock < idle_ns_[cls]) break;  // nothing behind it is due either
+      if (clock_ - f.touch_clock < idle_ns_[cls]) requeue(i);  // active since it was queued
+      else end(i, EndReason::idle);  // closing flows report fin/rst (see end())
     }
   }
   while (age_.head != kNil) {
@@ -309,32 +320,54 @@ void FlowTable::expire() {
 }
 
 void FlowTable::evict_oldest() {
-  uint32_t victim = kNil;
-  int64_t oldest = INT64_MAX;
-  for (uint8_t cls = 0; cls < kClasses; ++cls) {
-    const uint32_t h = idle_[cls].head;
-    if (h != kNil && at(h).touch_clock < oldest) {
-      oldest = at(h).touch_clock;
-      victim = h;
+  for (;;) {
+    uint32_t victim = kNil;
+    int64_t oldest = INT64_MAX;
+    for (uint8_t cls = 0; cls < kClasses; ++cls) {
+      const uint32_t h = idle_[cls].head;
+      if (h != kNil && at(h).queued_clock < oldest) {
+        oldest = at(h).queued_clock;
+        victim = h;
+      }
     }
+    if (victim == kNil) return;
+    // Queued long ago but active since: not idle, look further.
+    if (at(victim).touch_clock > at(victim).queued_clock) {
+      requeue(victim);
+      continue;
+    }
+    ++counters_.evictions;
+    end(victim, EndReason::evicted);
+    return;
   }
-  if (victim == kNil) return;
-  ++counters_.evictions;
-  end(victim, EndReason::evicted);
 }
 
 // ---- entry points ------------------------------------------------------------
 
-void FlowTable::packet(const Decoded& d, int64_t ts_ns) {
+void FlowTable::prepare(const Decoded& d, FlowLookup& lookup) const {
+  make_flow_key(d, lookup.key, lookup.src_is_lo);
+  lookup.hash = fold(hash_flow_key(lookup.key, secret_));
+  __builtin_prefetch(&slots_[lookup.hash & (slots_.size() - 1)]);
+}
+
+void FlowTable::prefetch_flow(const FlowLookup& lookup) const {
+  const Slot& s = slots_[lookup.hash & (slots_.size() - 1)];
+  if (s.index == 0) return;
+  const uint32_t idx = s.index - 1;
+  const auto* f = reinterpret_cast<const char*>(&chunks_[idx >> kChunkShift][idx & ((1u << kChunkShift) - 1)]);
+  __builtin_prefetch(f);        // the key
+  __builtin_prefetch(f + 128);  // the counters
+}
+
+void FlowTable::packet(const Decoded& d, const FlowLookup& lookup, int64_t ts_ns) {
   if (ts_ns > clock_) clock_ = ts_ns;
   if (last_expire_ == INT64_MIN || clock_ - last_expire_ >= kExpireEveryNs) {
     expire();
     last_expire_ = clock_;
   }
-  FlowKey key;
-  bool src_is_lo;
-  make_flow_key(d, key, src_is_lo);
-  const uint32_t hash = fold(hash_flow_key(key, seed_));
+  const FlowKey& key = lookup.key;
+  const bool src_is_lo = lookup.src_is_lo;
+  const uint32_t hash = lookup.hash;
   uint32_t idx = find(key, hash);
   // A new SYN on a connection that has finished starts a new connection
   // (port reuse), as Zeek does.

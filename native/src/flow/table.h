@@ -4,8 +4,11 @@
 //
 // Time is the table's clock: the newest packet time seen (for files), or the
 // wall clock pushed in by advance() (for live capture when no packets come).
-// Each timeout class keeps its flows in one list ordered by last activity, so
-// expiry looks only at list heads.
+// Each timeout class keeps its flows in one list ordered by when they were
+// last queued, so expiry looks only at list heads. A busy flow is re-queued
+// at most every kRequeueNs rather than on every packet (each move touches
+// two other flows' memory); expiry re-queues a head that turns out to have
+// been active, so timeouts stay exact to kRequeueNs.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -26,6 +29,15 @@ struct FlowTableCounters {
   uint64_t evictions = 0;
 };
 
+// What the table needs to find a packet's flow, computed ahead of time so
+// that its hash slot can be fetched into cache while the packet before it is
+// being accounted.
+struct FlowLookup {
+  FlowKey key;
+  uint32_t hash;
+  bool src_is_lo;
+};
+
 class FlowTable {
  public:
   FlowTable(const FlowOptions& options, FlowSink& sink, uint64_t seed);
@@ -33,8 +45,17 @@ class FlowTable {
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
+  // Computes the packet's key and hash and starts loading its hash slot.
+  void prepare(const Decoded& d, FlowLookup& lookup) const;
+  // Once the slot is in cache: starts loading the flow it points to.
+  void prefetch_flow(const FlowLookup& lookup) const;
   // Accounts one decoded packet (ports already resolved for fragments).
-  void packet(const Decoded& d, int64_t ts_ns);
+  void packet(const Decoded& d, const FlowLookup& lookup, int64_t ts_ns);
+  void packet(const Decoded& d, int64_t ts_ns) {
+    FlowLookup lookup;
+    prepare(d, lookup);
+    packet(d, lookup, ts_ns);
+  }
   // Moves the clock forward without a packet (live capture) and expires.
   void advance(int64_t now_ns);
   // Ends every open flow with `reason`, oldest first.
@@ -55,6 +76,7 @@ class FlowTable {
     uint32_t hash;
   };
   static constexpr uint32_t kChunkShift = 12;  // 4096 flows per pool chunk
+  static constexpr int64_t kRequeueNs = 100'000'000;
 
   Flow& at(uint32_t i) { return chunks_[i >> kChunkShift][i & ((1u << kChunkShift) - 1)]; }
   uint32_t find(const FlowKey& key, uint32_t hash) const;
@@ -71,6 +93,7 @@ class FlowTable {
   void evict_oldest();
   void set_idle_class(uint32_t index, uint8_t cls);
   void touch(uint32_t index);
+  void requeue(uint32_t index);
   // Intrusive list helpers: `idle` picks which links.
   void list_push_back(List& l, uint32_t i, bool idle);
   void list_remove(List& l, uint32_t i, bool idle);
@@ -80,7 +103,7 @@ class FlowTable {
 
   FlowOptions opt_;
   FlowSink& sink_;
-  uint64_t seed_;
+  HashSecret secret_;
   int64_t idle_ns_[kClasses];
   int64_t active_ns_;
 
