@@ -8,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from './support/cli.js';
-import { icmpPing, tcpSession, udpExchange } from './support/pcap-writer.js';
+import { icmpPing, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { writeCapture } from './support/synthetic.js';
 
 const enc = new TextEncoder();

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { native } from './support/native.js';
-import { ipv4Packet, TCP, tcpFrame, tcpSegment, udpDatagram, udpFrame } from './support/pcap-writer.js';
+import { ipv4Packet, TCP, tcpFrame, tcpSegment, udpDatagram, udpFrame } from '@mommynet/core/synth';
 
 const LT = { NULL: 0, ETHERNET: 1, PPP: 9, RAW: 101, LOOP: 108, SLL: 113, IPV4: 228, IPV6: 229, NFLOG: 239, SLL2: 276, PPI: 192 };
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { readFlows } from './support/flows.js';
 import { native } from './support/native.js';
-import { icmpPing, TCP, tcpFrame, tcpSession, udpExchange, udpFrame } from './support/pcap-writer.js';
+import { icmpPing, TCP, tcpFrame, tcpSession, udpExchange, udpFrame } from '@mommynet/core/synth';
 import { writeCapture } from './support/synthetic.js';
 
 const enc = new TextEncoder();

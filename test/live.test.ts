@@ -45,7 +45,7 @@ import {
   tcpSession,
   udpExchange,
   type TcpSessionOptions,
-} from './support/pcap-writer.js';
+} from '@mommynet/core/synth';
 
 const SUPPORT = join(dirname(fileURLToPath(import.meta.url)), 'support');
 const CHILD = join(SUPPORT, 'live-capture-child.mjs');

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { PcapWriter } from './pcap-writer.js';
+import { PcapWriter } from '@mommynet/core/synth';
 
 const dir = mkdtempSync(join(tmpdir(), 'mommy-test-'));
 let n = 0;

@@ -5,6 +5,6 @@
 export { Capture, type CaptureInfo, type CaptureStats } from './capture.js';
 export { CaptureError, type CaptureErrorCode } from './errors.js';
 export { type FileOptions, type FlowOptions, type LiveOptions, resolveFileOptions, resolveLiveOptions } from './options.js';
-export { arrowType, FLOW_COLUMNS, FLOW_SCHEMA, type FlowColumn, type FlowColumnType } from './schema.js';
+export { arrowType, DUCKDB_TYPES, FLOW_COLUMNS, FLOW_SCHEMA, type FlowColumn, type FlowColumnType } from './schema.js';
 export { toRecordBatch } from './arrow.js';
 export { flowRecords, type FlowRecord, type FlowValue, isoMicros } from './records.js';

@@ -114,4 +114,16 @@ export function arrowType(type: FlowColumnType): DataType {
   }
 }
 
+/** The DuckDB column type that holds each flow column type. */
+export const DUCKDB_TYPES: Readonly<Record<FlowColumnType, string>> = {
+  u8: 'UTINYINT',
+  u16: 'USMALLINT',
+  u32: 'UINTEGER',
+  u64: 'UBIGINT',
+  f64: 'DOUBLE',
+  timestamp_us: 'TIMESTAMP',
+  utf8: 'VARCHAR',
+  binary: 'BLOB',
+};
+
 export const FLOW_SCHEMA = new Schema(FLOW_COLUMNS.map((c) => new Field(c.name, arrowType(c.type), c.nullable)));

@@ -5,22 +5,11 @@
  * @module
  */
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender } from '@duckdb/node-api';
-import { type FlowColumn, type FlowColumnType, flowRecords } from '@mommynet/core';
+import { DUCKDB_TYPES, type FlowColumn, type FlowColumnType, flowRecords } from '@mommynet/core';
 import type { RecordBatch } from 'apache-arrow';
 
 import { CliError, EXIT } from '../exit-codes.js';
 import type { FlowWriter } from './formats.js';
-
-const SQL_TYPES: Record<FlowColumnType, string> = {
-  u8: 'UTINYINT',
-  u16: 'USMALLINT',
-  u32: 'UINTEGER',
-  u64: 'UBIGINT',
-  f64: 'DOUBLE',
-  timestamp_us: 'TIMESTAMP',
-  utf8: 'VARCHAR',
-  binary: 'BLOB',
-};
 
 type Append = (a: DuckDBAppender, v: never) => void;
 const APPEND: Record<FlowColumnType, Append> = {
@@ -56,7 +45,7 @@ export class ParquetFlowWriter implements FlowWriter {
     if (!path || path === '-') throw new CliError('parquet output needs a file: use -o FILE.parquet', EXIT.usage);
     const instance = await DuckDBInstance.create(':memory:', DUCKDB_SAFE_OPTIONS);
     const connection = await instance.connect();
-    const ddl = columns.map((c) => `${quoteIdent(c.name)} ${SQL_TYPES[c.type]}`).join(', ');
+    const ddl = columns.map((c) => `${quoteIdent(c.name)} ${DUCKDB_TYPES[c.type]}`).join(', ');
     await connection.run(`CREATE TABLE flows (${ddl})`);
     const appender = await connection.createAppender('flows');
     return new ParquetFlowWriter(path, columns, instance, connection, appender);
