@@ -8,3 +8,14 @@ export { type FileOptions, type FlowOptions, type LiveOptions, resolveFileOption
 export { arrowType, DUCKDB_TYPES, FLOW_COLUMNS, FLOW_SCHEMA, type FlowColumn, type FlowColumnType } from './schema.js';
 export { toRecordBatch } from './arrow.js';
 export { flowRecords, type FlowRecord, type FlowValue, isoMicros } from './records.js';
+export {
+  DEFAULT_STORE_PATH,
+  DUCKDB_SAFE_OPTIONS,
+  openStore,
+  Store,
+  StoreError,
+  type StoreErrorCode,
+  type StoreOptions,
+  storeOpenError,
+} from './store/database.js';
+export { type CaptureStatus, FLOW_TABLE_COLUMNS, STORE_DDL, STORE_SCHEMA_VERSION } from './store/schema.js';

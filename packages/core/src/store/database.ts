@@ -1,0 +1,134 @@
+/**
+ * Opening the store: one DuckDB file, created with its tables on first use.
+ * Extensions are never installed or loaded (no network, no surprises), and
+ * DuckDB's own failures become StoreErrors with a message for a person: a
+ * database held by another process names that process.
+ *
+ * @example
+ * import { openStore } from '@mommynet/core';
+ * const store = await openStore('mommy.duckdb');
+ * const rows = await store.all('SELECT count(*) AS n FROM flows');
+ * store.close();
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+import { STORE_DDL, STORE_SCHEMA_VERSION } from './schema.js';
+
+export const DEFAULT_STORE_PATH = 'mommy.duckdb';
+
+/** Settings every DuckDB instance of MommyNet opens with. */
+export const DUCKDB_SAFE_OPTIONS: Readonly<Record<string, string>> = {
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+};
+
+export type StoreErrorCode = 'locked' | 'not_a_database' | 'newer_schema' | 'open_failed';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    message: string,
+    readonly code: StoreErrorCode,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StoreOptions {
+  /** Open without the right to change anything (queries). Default false. */
+  readOnly?: boolean;
+}
+
+function holderDescription(pid: string): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return cmd ? `process ${pid} (${cmd.length > 120 ? `${cmd.slice(0, 117)}...` : cmd})` : `process ${pid}`;
+  } catch {
+    return `process ${pid}`;
+  }
+}
+
+/** DuckDB's message for a failed open, as a StoreError. */
+export function storeOpenError(err: unknown, path: string): StoreError {
+  const message = err instanceof Error ? err.message : String(err);
+  const lock = /Conflicting lock is held in .*\(PID (\d+)\)/.exec(message);
+  if (lock)
+    return new StoreError(
+      `${path} is in use by ${holderDescription(lock[1]!)}; wait for it to finish, or use another --db`,
+      'locked',
+      path,
+    );
+  if (/not a valid DuckDB database file|Unrecognized file format|database file.*is not/i.test(message))
+    return new StoreError(`${path} is not a DuckDB database`, 'not_a_database', path);
+  return new StoreError(`${path}: ${message.replace(/^[A-Za-z ]+Error: /, '')}`, 'open_failed', path);
+}
+
+export class Store {
+  private constructor(
+    readonly path: string,
+    readonly readOnly: boolean,
+    readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string = DEFAULT_STORE_PATH, options: StoreOptions = {}): Promise<Store> {
+    const absolute = resolve(path);
+    const readOnly = options.readOnly ?? false;
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(absolute, {
+        ...DUCKDB_SAFE_OPTIONS,
+        ...(readOnly ? { access_mode: 'READ_ONLY' } : {}),
+      });
+    } catch (err) {
+      throw storeOpenError(err, absolute);
+    }
+    const connection = await instance.connect();
+    const store = new Store(absolute, readOnly, instance, connection);
+    try {
+      await store.prepareSchema();
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  private async prepareSchema(): Promise<void> {
+    if (!this.readOnly) for (const statement of STORE_DDL) await this.connection.run(statement);
+    const rows = await this.all<{ value: string }>(
+      `SELECT value FROM mommynet_meta WHERE key = 'schema_version'`,
+    ).catch(() => []);
+    const version = rows[0] ? Number(rows[0].value) : undefined;
+    if (version !== undefined && version > STORE_SCHEMA_VERSION)
+      throw new StoreError(
+        `${this.path} was written by a newer MommyNet (store schema ${version}, this one reads ${STORE_SCHEMA_VERSION})`,
+        'newer_schema',
+        this.path,
+      );
+    if (version === undefined && !this.readOnly)
+      await this.connection.run(`INSERT INTO mommynet_meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}')`);
+  }
+
+  /** Runs a statement and returns its rows as objects (JS values). */
+  async all<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown> | unknown[]): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params as never);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  async run(sql: string, params?: Record<string, unknown> | unknown[]): Promise<void> {
+    await this.connection.run(sql, params as never);
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export const openStore = Store.open;

@@ -1,0 +1,73 @@
+/**
+ * The forensics store's tables, defined once. `captures` has one row per
+ * ingested source, `flows` every flow record of every capture, `alerts` the
+ * detectors' findings. Types fit the data (unsigned integers, TIMESTAMP in
+ * UTC, BLOB for payload prefixes). Flows are appended in capture-time order,
+ * so DuckDB's per-block min/max (zone maps) skip most of the table on the
+ * common time filters; see docs/store.md.
+ *
+ * @example
+ * import { STORE_DDL } from '@mommynet/core';
+ * for (const statement of STORE_DDL) await connection.run(statement);
+ * @module
+ */
+import { DUCKDB_TYPES, FLOW_COLUMNS } from '../schema.js';
+
+/** Bumped whenever a table changes; stored in `mommynet_meta`. */
+export const STORE_SCHEMA_VERSION = 1;
+
+export type CaptureStatus = 'incomplete' | 'complete' | 'damaged';
+
+const flowColumns = FLOW_COLUMNS.map((c) => `  ${c.name} ${DUCKDB_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}`).join(',\n');
+
+export const STORE_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS mommynet_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+  `CREATE SEQUENCE IF NOT EXISTS capture_ids START 1`,
+  `CREATE TABLE IF NOT EXISTS captures (
+  capture_id UINTEGER PRIMARY KEY DEFAULT nextval('capture_ids'),
+  path VARCHAR NOT NULL,             -- as given, made absolute
+  size UBIGINT NOT NULL,             -- bytes on disk
+  sha256 VARCHAR NOT NULL,           -- of the file as stored (compressed if .gz)
+  format VARCHAR,                    -- pcap, pcap-ns, pcapng
+  link_types USMALLINT[],            -- LINKTYPE_ numbers seen
+  first_packet TIMESTAMP,
+  last_packet TIMESTAMP,
+  packets UBIGINT NOT NULL DEFAULT 0,
+  decoded UBIGINT NOT NULL DEFAULT 0,
+  skipped UBIGINT NOT NULL DEFAULT 0,
+  skipped_by_reason JSON,            -- {"not_ip": 4, ...}
+  flows UBIGINT NOT NULL DEFAULT 0,
+  status VARCHAR NOT NULL,           -- incomplete (ingest running or cut off), complete, damaged (read up to an error)
+  error VARCHAR,                     -- the capture error of a damaged file
+  sensor VARCHAR NOT NULL,           -- which machine ingested it
+  ingest_started TIMESTAMP NOT NULL,
+  ingest_finished TIMESTAMP
+)`,
+  `CREATE TABLE IF NOT EXISTS flows (
+  capture_id UINTEGER NOT NULL,
+${flowColumns}
+)`,
+  `CREATE SEQUENCE IF NOT EXISTS alert_ids START 1`,
+  `CREATE TABLE IF NOT EXISTS alerts (
+  alert_id UBIGINT PRIMARY KEY DEFAULT nextval('alert_ids'),
+  alert_time TIMESTAMP NOT NULL,     -- start of the episode
+  end_time TIMESTAMP,                -- last evidence so far
+  category VARCHAR NOT NULL,         -- port_scan, syn_flood, ... (docs/alerts.md)
+  severity UTINYINT NOT NULL,        -- 1 = critical ... 4 = low
+  src_ip VARCHAR,
+  src_port USMALLINT,
+  dst_ip VARCHAR,
+  dst_port USMALLINT,
+  proto UTINYINT,
+  community_id VARCHAR,
+  detector VARCHAR NOT NULL,
+  score DOUBLE,
+  message VARCHAR NOT NULL,
+  details JSON,                      -- evidence: thresholds crossed, sample flows, matched pattern
+  capture_id UINTEGER
+)`,
+  `CREATE INDEX IF NOT EXISTS captures_sha256 ON captures (sha256)`,
+];
+
+/** The flows table's columns in order: capture_id, then the flow record. */
+export const FLOW_TABLE_COLUMNS: readonly string[] = ['capture_id', ...FLOW_COLUMNS.map((c) => c.name)];
