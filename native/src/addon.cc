@@ -36,6 +36,11 @@ struct CaptureHandle {
   std::unique_ptr<Napi::Promise::Deferred> pending;
   Napi::ThreadSafeFunction wake;
   bool referenced = false;
+  bool wake_released = false;
+  // Capture threads signal only while this is set. A finalizer clears it
+  // first: at environment teardown Node may be deleting the thread-safe
+  // function while finalizers run, so they must not touch it.
+  std::atomic<bool> wake_live{true};
 };
 
 // The JS external and the thread-safe function each own the handle; it is
@@ -80,15 +85,26 @@ void deliver(Napi::Env env, CaptureHandle* h) {
   }
 }
 
-void close_handle(Napi::Env env, CaptureHandle* h) {
+// Stops the capture and joins its threads (no wake-ups after this).
+void stop_capture(CaptureHandle* h) {
   if (!h->capture) return;
   h->capture->cancel();
   h->final_stats = h->capture->stats();
   h->final_failure = h->capture->failure();
   if (h->file) h->final_info = h->file->info();
   h->file = nullptr;
-  h->capture.reset();  // joins the capture threads: no wake-ups after this
+  h->capture.reset();
+}
+
+// close() from JavaScript: the environment is alive, so the waiting next()
+// is settled and the thread-safe function released.
+void close_handle(Napi::Env env, CaptureHandle* h) {
+  stop_capture(h);
   if (h->pending) settle(env, h, env.Null());
+  if (!h->wake_released) {
+    h->wake_released = true;
+    h->wake.Release();
+  }
 }
 
 // ---- argument checks ----------------------------------------------------------
@@ -173,14 +189,17 @@ Napi::Value wrap_handle(Napi::Env env, std::shared_ptr<Capture> capture, FileCap
   h->wake.Unref(env);
   CaptureHandle* raw = h.get();
   h->capture->set_listener([raw] {
-    raw->wake.NonBlockingCall([raw](Napi::Env env, Napi::Function) { deliver(env, raw); });
+    if (raw->wake_live.load())
+      raw->wake.NonBlockingCall([raw](Napi::Env env, Napi::Function) { deliver(env, raw); });
   });
 
+  // Finalized without close() (garbage, or teardown): stop the threads only.
+  // The thread-safe function is left to Node, which owns its teardown.
   auto ext = Napi::External<HandleRef>::New(env, new HandleRef(h), [](Napi::Env env, HandleRef* ref) {
     CaptureHandle* h = ref->get();
+    h->wake_live = false;
     if (auto* d = env.GetInstanceData<AddonData>(); d && !d->torn_down) d->handles.erase(h);
-    close_handle(env, h);
-    h->wake.Release();
+    stop_capture(h);
     delete ref;
   });
   ext.TypeTag(&kCaptureTag);
@@ -432,9 +451,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData, mark_torn_down>(data);
   env.AddCleanupHook([data] {
     for (CaptureHandle* h : data->handles) {
-      if (!h->capture) continue;
-      h->capture->cancel();
-      h->capture.reset();  // joins capture threads before the runtime goes
+      h->wake_live = false;
+      stop_capture(h);  // joins capture threads before the runtime goes
     }
     data->handles.clear();
   });

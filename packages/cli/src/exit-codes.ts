@@ -15,6 +15,8 @@ export const EXIT = {
   capture: 4,
   /** The output could not be written. */
   output: 5,
+  /** The database could not be opened or written (locked, not DuckDB, disk full). */
+  store: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -27,6 +29,7 @@ export const EXIT_CODES_HELP = [
   '  3  a capture is damaged (flows before the damage were written)',
   '  4  live capture could not start or failed',
   '  5  the output could not be written',
+  '  6  the database could not be opened or written (in use, not DuckDB, disk full)',
 ].join('\n');
 
 /** Thrown for an error that should end the command with a message and a status. */

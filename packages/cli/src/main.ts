@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 
 import * as flows from './commands/flows.js';
+import * as ingest from './commands/ingest.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('mommy-forensics')
     .usage('$0 <command> [options]\n\nNetwork forensics over packet captures: flows, storage, queries.')
     .command(flows)
+    .command(ingest)
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .strict()

@@ -56,6 +56,20 @@ export interface CaptureInfo {
   linktypes: number[];
 }
 
+// Captures still open when the process exits are closed first, so that no
+// capture thread is running while Node tears its environment down.
+const open = new Set<Capture>();
+let exitHookInstalled = false;
+function track(capture: Capture): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const c of open) c.close();
+    });
+  }
+  open.add(capture);
+}
+
 export class Capture implements AsyncIterable<RecordBatch> {
   #handle: CaptureHandle;
   #done = false;
@@ -66,6 +80,7 @@ export class Capture implements AsyncIterable<RecordBatch> {
     readonly source: string,
   ) {
     this.#handle = handle;
+    track(this);
   }
 
   /** Opens a pcap, pcapng or gzip-compressed capture ("-" reads standard input). */
@@ -124,6 +139,7 @@ export class Capture implements AsyncIterable<RecordBatch> {
   /** Ends the capture now and frees it; undelivered flows are dropped. Idempotent. */
   close(): void {
     this.#done = true;
+    open.delete(this);
     native.close(this.#handle);
   }
 }

@@ -4,17 +4,18 @@
  * live from an interface until Ctrl-C, SIGTERM or --duration.
  * @module
  */
-import { Capture, CaptureError, type CaptureStats, type FlowOptions } from '@mommynet/core';
+import { Capture, CaptureError, type CaptureStats } from '@mommynet/core';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
 import { FLOW_FORMATS, type FlowFormat, type FlowWriter, formatFromPath, openFlowWriter } from '../output/formats.js';
 
 export const command = 'flows [captures..]';
 export const describe = 'Print the flows of capture files, or of a live interface';
 
 export function builder(y: Argv) {
-  return y
+  return withFlowOptions(y)
     .positional('captures', { type: 'string', array: true, describe: 'pcap/pcapng files (.gz too; /dev/stdin for a pipe)' })
     .option('interface', { alias: 'i', type: 'string', describe: 'Capture live from this interface' })
     .option('output', { alias: 'o', type: 'string', describe: 'Write here instead of standard output' })
@@ -32,34 +33,12 @@ export function builder(y: Argv) {
     .option('immediate', { type: 'boolean', describe: 'Live: deliver packets at once (libpcap then uses TPACKET_V2)' })
     .option('workers', { type: 'number', describe: 'Live: capture threads with PACKET_FANOUT (default 1)' })
     .option('duration', { type: 'number', describe: 'Live: stop after this many seconds' })
-    .option('tcp-idle-timeout', { type: 'number', describe: 'Seconds before an idle TCP flow ends (default 300)' })
-    .option('udp-idle-timeout', { type: 'number', describe: 'Seconds for UDP (default 60)' })
-    .option('icmp-idle-timeout', { type: 'number', describe: 'Seconds for ICMP (default 60)' })
-    .option('other-idle-timeout', { type: 'number', describe: 'Seconds for other protocols (default 60)' })
-    .option('tcp-close-timeout', { type: 'number', describe: 'Seconds a closed TCP flow waits for late packets (default 5)' })
-    .option('active-timeout', { type: 'number', describe: 'Seconds between interim records of long flows (default 1800)' })
-    .option('max-flows', { type: 'number', describe: 'Most concurrent flows; the oldest idle is evicted beyond (default 1000000)' })
-    .option('payload-bytes', { type: 'number', describe: 'Payload bytes kept per direction (default 128)' })
     .example('$0 flows trace.pcap', 'JSON lines on standard output')
     .example('$0 flows a.pcap b.pcapng.gz -o flows.parquet --stats', 'two captures into Parquet, summary on stderr')
     .example("$0 flows -i eth0 --filter 'tcp port 443' --duration 60", 'one minute of live HTTPS flows');
 }
 
 type Args = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
-
-function flowOptions(a: Args): FlowOptions {
-  const o: FlowOptions = {
-    tcpIdleTimeout: a.tcpIdleTimeout,
-    udpIdleTimeout: a.udpIdleTimeout,
-    icmpIdleTimeout: a.icmpIdleTimeout,
-    otherIdleTimeout: a.otherIdleTimeout,
-    tcpCloseTimeout: a.tcpCloseTimeout,
-    activeTimeout: a.activeTimeout,
-    maxFlows: a.maxFlows,
-    payloadBytes: a.payloadBytes,
-  };
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-}
 
 interface RunSummary {
   captures: number;
@@ -144,7 +123,7 @@ export async function handler(argv: Args): Promise<void> {
       let capture: Capture;
       try {
         capture = Capture.openLive({
-          ...flowOptions(argv),
+          ...flowOptionsFrom(argv),
           interface: argv.interface,
           ...(argv.filter !== undefined && { filter: argv.filter }),
           ...(argv.snaplen !== undefined && { snaplen: argv.snaplen }),
@@ -175,7 +154,7 @@ export async function handler(argv: Args): Promise<void> {
         if (writer.gone) break;
         let capture: Capture;
         try {
-          capture = Capture.openFile(path, flowOptions(argv));
+          capture = Capture.openFile(path, flowOptionsFrom(argv));
         } catch (err) {
           if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
           report(err, path);

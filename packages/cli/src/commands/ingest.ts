@@ -1,0 +1,124 @@
+/**
+ * `mommy-forensics ingest`: captures into the store. Files, directories
+ * (searched recursively for capture files) and quoted globs; progress on
+ * stderr; one summary on stdout at the end (a JSON object with --json).
+ * @module
+ */
+import { CaptureError, DEFAULT_STORE_PATH, type IngestResult, ingestCapture, openStore, Store, StoreError } from '@mommynet/core';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+
+import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
+import { expandCaptureArgs } from '../inputs.js';
+import { ProgressReporter } from '../progress.js';
+
+export const command = 'ingest <captures..>';
+export const describe = 'Read captures into the forensics database';
+
+export function builder(y: Argv) {
+  return withFlowOptions(y)
+    .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files, directories or quoted globs' })
+    .option('db', { type: 'string', default: DEFAULT_STORE_PATH, describe: 'DuckDB file (created if missing)' })
+    .option('force', { type: 'boolean', default: false, describe: 'Ingest again captures already in the database' })
+    .option('sensor', { type: 'string', describe: 'Name of this sensor in the database (default: host name)' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress, only errors and the summary' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
+    .example('$0 ingest trace.pcap', 'into ./mommy.duckdb')
+    .example("$0 ingest /var/captures 'old/**/*.pcap.gz' --db cases/incident-42.duckdb", 'a directory and a glob')
+    .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote');
+}
+
+type Args = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
+
+interface Summary {
+  db: string;
+  captures: number;
+  ingested: number;
+  already_present: number;
+  damaged: number;
+  failed: number;
+  packets: number;
+  flows: number;
+  skipped_packets: number;
+  seconds: number;
+}
+
+function exitCodeFor(r: IngestResult): ExitCode {
+  if (r.status === 'damaged') return EXIT.damaged;
+  if (r.status === 'failed') return EXIT.input;
+  return EXIT.ok;
+}
+
+function describeResult(r: IngestResult): string | undefined {
+  if (r.status === 'skipped') return `${r.path}: ${r.note}, skipped (--force ingests it again)`;
+  if (r.error) {
+    const message = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${r.path}: No such file or directory` : r.error.message;
+    return r.status === 'damaged' ? `${message}; the flows before it were stored` : message;
+  }
+  return undefined;
+}
+
+async function openForWriting(path: string): Promise<Store> {
+  try {
+    return await openStore(path);
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(err.message, EXIT.store);
+    throw err;
+  }
+}
+
+export async function handler(argv: Args): Promise<void> {
+  const started = performance.now();
+  const { files, missing } = expandCaptureArgs(argv.captures);
+  for (const m of missing) process.stderr.write(`mommy-forensics: ${m}: no capture files found\n`);
+  let exitCode: ExitCode = missing.length ? EXIT.input : EXIT.ok;
+
+  const store = await openForWriting(argv.db);
+  const summary: Summary = {
+    db: store.path, captures: files.length, ingested: 0, already_present: 0, damaged: 0, failed: 0,
+    packets: 0, flows: 0, skipped_packets: 0, seconds: 0,
+  };
+  const progress = new ProgressReporter(argv.quiet);
+  try {
+    for (const [i, file] of files.entries()) {
+      progress.startFile(file, i, files.length);
+      let result: IngestResult;
+      try {
+        result = await ingestCapture(store, file, {
+          ...flowOptionsFrom(argv),
+          force: argv.force,
+          ...(argv.sensor !== undefined && { sensor: argv.sensor }),
+          onProgress: (p) => progress.update(p),
+        });
+      } catch (err) {
+        progress.endFile();
+        if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
+        if (err instanceof CaptureError) throw err;
+        // The database failed (disk full, I/O): what was committed stays.
+        throw new CliError(`${store.path}: ${(err as Error).message}; ingest of ${file} stopped, committed batches kept`, EXIT.store);
+      }
+      progress.endFile();
+      const note = describeResult(result);
+      if (note) process.stderr.write(`mommy-forensics: ${note}\n`);
+      exitCode = Math.max(exitCode, exitCodeFor(result)) as ExitCode;
+      if (result.status === 'complete') summary.ingested++;
+      else if (result.status === 'skipped') summary.already_present++;
+      else if (result.status === 'damaged') summary.damaged++;
+      else summary.failed++;
+      summary.packets += result.packets;
+      summary.flows += result.flows;
+      summary.skipped_packets += result.skipped;
+    }
+  } finally {
+    store.close();
+  }
+  summary.seconds = Math.round(performance.now() - started) / 1000;
+  process.stdout.write(
+    argv.json
+      ? `${JSON.stringify(summary)}\n`
+      : `${summary.captures} captures (${summary.ingested} ingested, ${summary.already_present} already present, ` +
+          `${summary.damaged} damaged, ${summary.failed} failed): ${summary.packets} packets, ${summary.flows} flows, ` +
+          `${summary.skipped_packets} packets skipped, ${summary.seconds} s -> ${summary.db}\n`,
+  );
+  process.exitCode = exitCode;
+}

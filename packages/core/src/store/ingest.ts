@@ -1,0 +1,179 @@
+/**
+ * Ingest: one capture file into the store. The file's SHA-256 identifies it:
+ * a file already ingested completely is skipped (unless forced); one whose
+ * ingest was cut off (status `incomplete`) is ingested again from the start
+ * under the same capture_id, its earlier rows removed first, so nothing is
+ * counted twice. Flows arrive in batches and each batch commits on its own:
+ * a killed ingest leaves every committed batch, and a capture row that says
+ * `incomplete`.
+ *
+ * @example
+ * const store = await openStore('mommy.duckdb');
+ * const result = await ingestCapture(store, 'trace.pcap', { onProgress: (p) => console.error(p.packets) });
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+
+import { Capture } from '../capture.js';
+import { CaptureError } from '../errors.js';
+import type { FileOptions } from '../options.js';
+import { FlowAppender } from './append.js';
+import type { Store } from './database.js';
+import type { CaptureStatus } from './schema.js';
+
+/** Flows per committed batch: one DuckDB row group, which DuckDB writes to the file directly. */
+export const INGEST_BATCH_ROWS = 122_880;
+
+export interface IngestProgress {
+  path: string;
+  /** Bytes of the file read so far (of the decompressed stream for .gz). */
+  bytesRead: number;
+  size: number;
+  packets: number;
+  flows: number;
+}
+
+export interface IngestOptions extends FileOptions {
+  /** Ingest again even if the same file (SHA-256) is already complete. */
+  force?: boolean;
+  /** Name of this machine in the store. Default: the host name. */
+  sensor?: string;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestResult {
+  path: string;
+  captureId?: number;
+  /** skipped: already in the store; failed: not ingested at all (see error). */
+  status: CaptureStatus | 'skipped' | 'failed';
+  packets: number;
+  decoded: number;
+  skipped: number;
+  flows: number;
+  seconds: number;
+  error?: Error;
+  /** For skipped: why. */
+  note?: string;
+}
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+interface ExistingCapture {
+  capture_id: number;
+  status: CaptureStatus;
+}
+
+/** The capture_id to write under, after removing what an earlier attempt left. */
+async function claimCaptureId(store: Store, existing: ExistingCapture | undefined, row: Record<string, unknown>): Promise<number> {
+  if (existing) {
+    await store.run('DELETE FROM flows WHERE capture_id = $id', { id: existing.capture_id });
+    await store.run('DELETE FROM alerts WHERE capture_id = $id', { id: existing.capture_id });
+    await store.run(
+      `UPDATE captures SET path = $path, size = $size, status = 'incomplete', error = NULL, sensor = $sensor,
+         ingest_started = now()::TIMESTAMP, ingest_finished = NULL WHERE capture_id = $id`,
+      { path: row.path, size: row.size, sensor: row.sensor, id: existing.capture_id },
+    );
+    return existing.capture_id;
+  }
+  const rows = await store.all<{ capture_id: number }>(
+    `INSERT INTO captures (path, size, sha256, status, sensor, ingest_started)
+     VALUES ($path, $size, $sha256, 'incomplete', $sensor, now()::TIMESTAMP) RETURNING capture_id`,
+    row,
+  );
+  return rows[0]!.capture_id;
+}
+
+export async function ingestCapture(store: Store, file: string, options: IngestOptions = {}): Promise<IngestResult> {
+  const started = performance.now();
+  const path = resolve(file);
+  const { force = false, sensor = hostname(), onProgress, ...captureOptions } = options;
+  const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
+  const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
+
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new CaptureError(`${path}: not a regular file`, 'open_failed', path);
+    size = st.size;
+  } catch (err) {
+    result.error = err instanceof CaptureError ? err : new CaptureError(`${path}: ${(err as Error).message}`, 'open_failed', path);
+    return done();
+  }
+  const digest = await sha256(path);
+  const [existing] = await store.all<ExistingCapture>(
+    'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
+    { sha: digest },
+  );
+  if (existing && existing.status !== 'incomplete' && !force) {
+    Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
+    return done();
+  }
+
+  let capture: Capture;
+  try {
+    capture = Capture.openFile(path, { batchRows: INGEST_BATCH_ROWS, ...captureOptions });
+  } catch (err) {
+    result.error = err as Error;
+    return done();
+  }
+  const captureId = await claimCaptureId(store, existing, { path, size, sha256: digest, sensor });
+  result.captureId = captureId;
+
+  const appender = await FlowAppender.create(store.connection);
+  let failure: Error | undefined;
+  try {
+    for await (const batch of capture) {
+      appender.append(batch, captureId);
+      result.flows += batch.numRows;
+      const s = capture.stats();
+      onProgress?.({ path, bytesRead: capture.info().bytesRead ?? 0, size, packets: s.packets, flows: result.flows });
+    }
+  } catch (err) {
+    if (!(err instanceof CaptureError)) {
+      capture.close();
+      appender.close();
+      throw err; // the store failed: the row stays 'incomplete', committed batches stay
+    }
+    failure = err;
+  } finally {
+    capture.close();
+  }
+  appender.close();
+
+  const s = capture.stats();
+  const info = capture.info();
+  Object.assign(result, { packets: s.packets, decoded: s.decoded, skipped: s.skipped });
+  result.status = failure ? 'damaged' : 'complete';
+  result.error = failure;
+  await store.run(
+    `UPDATE captures SET format = $format, link_types = $link_types::USMALLINT[],
+       first_packet = CASE WHEN $packets > 0 THEN make_timestamp($first) END,
+       last_packet = CASE WHEN $packets > 0 THEN make_timestamp($last) END,
+       packets = $packets, decoded = $decoded, skipped = $skipped, skipped_by_reason = $reasons::JSON,
+       flows = $flows, status = $status, error = $error, ingest_finished = now()::TIMESTAMP
+     WHERE capture_id = $id`,
+    {
+      id: captureId,
+      format: info.format,
+      link_types: `[${info.linktypes.join(',')}]`,
+      first: Math.round(s.firstPacketTime * 1e6),
+      last: Math.round(s.lastPacketTime * 1e6),
+      packets: s.packets,
+      decoded: s.decoded,
+      skipped: s.skipped,
+      reasons: JSON.stringify(s.skippedByReason),
+      flows: result.flows,
+      status: result.status,
+      error: failure?.message ?? null,
+    },
+  );
+  return done();
+}

@@ -1,0 +1,168 @@
+/**
+ * The store: ingest writes exactly the capture engine's flows (every column
+ * of every row), knows what it already has, survives kill -9, and says who
+ * holds a locked database.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { FLOW_COLUMNS, ingestCapture, openStore, type Store } from '@mommynet/core';
+import { udpExchange } from '@mommynet/core/synth';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { runCli } from './support/cli.js';
+import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { readFlows } from './support/flows.js';
+import { writeCapture } from './support/synthetic.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mommy-store-'));
+let n = 0;
+const dbPath = () => join(dir, `s${n++}.duckdb`);
+const sample = join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap');
+const stores: Store[] = [];
+afterAll(() => stores.forEach((s) => s.close()));
+async function open(path = dbPath()) {
+  const s = await openStore(path);
+  stores.push(s);
+  return s;
+}
+
+/** Database values in the shape flowRecords gives (numbers, µs, bytes). */
+function normalize(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return v.getTime();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return v;
+}
+
+async function expectStoredEqualsEngine(store: Store, path: string, captureId: number) {
+  const { flows } = await readFlows(path);
+  const rows = await store.all(
+    `SELECT ${FLOW_COLUMNS.map((c) => (c.type === 'timestamp_us' ? `epoch_us(${c.name}) AS ${c.name}` : c.name)).join(', ')}
+     FROM flows WHERE capture_id = $id ORDER BY rowid`,
+    { id: captureId },
+  );
+  expect(rows).toHaveLength(flows.length);
+  rows.forEach((row, i) => {
+    const want = Object.fromEntries(Object.entries(flows[i]!).map(([k, v]) => [k, normalize(v)]));
+    const got = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, normalize(v)]));
+    expect(got).toEqual(want);
+  });
+}
+
+describe('ingest', () => {
+  it('stores every column of every flow exactly as the engine produced it', async () => {
+    const store = await open();
+    const r = await ingestCapture(store, sample);
+    expect(r).toMatchObject({ status: 'complete', captureId: 1, flows: 305, packets: 1120 });
+    await expectStoredEqualsEngine(store, sample, 1);
+    const [cap] = await store.all(`SELECT status, packets, decoded, flows, format, link_types, sha256, size FROM captures`);
+    const sha = createHash('sha256');
+    for await (const chunk of createReadStream(sample)) sha.update(chunk as Buffer);
+    expect(cap).toMatchObject({ status: 'complete', packets: 1120n, decoded: 1120n, flows: 305n, format: 'pcap', link_types: [1], sha256: sha.digest('hex') });
+  });
+
+  it.skipIf(!haveCorpus).each(corpusFiles(CORPUS_PCAPS).filter((f) => /malcolm_DNS|ndpi_synscan|cs_http_espn/.test(f)))(
+    'matches the engine on %s (nulls, IPv6, pcapng)',
+    async (path) => {
+      const store = await open();
+      const r = await ingestCapture(store, path);
+      await expectStoredEqualsEngine(store, path, r.captureId!);
+    },
+  );
+
+  it('skips a file already ingested, and --force replaces it under the same capture_id', async () => {
+    const store = await open();
+    await ingestCapture(store, sample);
+    const copy = join(dir, 'renamed.pcap');
+    copyFileSync(sample, copy);
+    const again = await ingestCapture(store, copy);
+    expect(again).toMatchObject({ status: 'skipped', captureId: 1, note: 'already ingested as capture 1' });
+    const forced = await ingestCapture(store, copy, { force: true });
+    expect(forced).toMatchObject({ status: 'complete', captureId: 1 });
+    const [c] = await store.all(`SELECT count(*) AS flows, count(DISTINCT capture_id) AS captures FROM flows`);
+    expect(c).toEqual({ flows: 305n, captures: 1n });
+  });
+
+  it('marks a damaged file, keeping the flows before the damage', async () => {
+    const store = await open();
+    const bytes = Buffer.from((await import('node:fs')).readFileSync(sample));
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+    const r = await ingestCapture(store, cut);
+    expect(r.status).toBe('damaged');
+    const [c] = await store.all(`SELECT status, error, flows FROM captures`);
+    expect(c!.status).toBe('damaged');
+    expect(c!.error).toMatch(/cut\.pcap: file ends inside a record \(\d+ bytes announced\) \(at byte \d+\)/);
+    expect(Number(c!.flows)).toBe(r.flows);
+    expect(r.flows).toBeGreaterThan(300);
+  });
+});
+
+describe('kill -9 in the middle of an ingest', () => {
+  // 12 000 one-datagram flows, committed 500 at a time.
+  const big = writeCapture(
+    Array.from({ length: 12_000 }, (_, i) =>
+      udpExchange({ client: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, server: '10.255.0.1', clientPort: 1024 + (i % 60000), serverPort: 53, requests: [Uint8Array.of(1)] }),
+    ).flat(),
+  );
+
+  it('leaves a database that opens, holds whole batches, says incomplete, and finishes on the next ingest', async () => {
+    const db = dbPath();
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'support', 'ingest-child.mjs'), db, big, '500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('committed') && resolve());
+      child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    // The database is open in the child: another process is told who holds it.
+    const locked = runCli(['ingest', sample, '--db', db]);
+    expect(locked.status).toBe(6);
+    expect(locked.stderr).toMatch(new RegExp(`is in use by process ${child.pid} \\(.*ingest-child\\.mjs`));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+
+    const store = await open(db);
+    const [cap] = await store.all(`SELECT capture_id, status FROM captures`);
+    expect(cap!.status).toBe('incomplete');
+    const [{ rows }] = (await store.all(`SELECT count(*) AS rows FROM flows`)) as [{ rows: bigint }];
+    expect(Number(rows)).toBeGreaterThan(0);
+    expect(Number(rows) % 500).toBe(0);
+    const r = await ingestCapture(store, big);
+    expect(r).toMatchObject({ status: 'complete', captureId: cap!.capture_id, flows: 12_000 });
+    const [{ total }] = (await store.all(`SELECT count(*) AS total FROM flows`)) as [{ total: bigint }];
+    expect(total).toBe(12_000n);
+  });
+});
+
+describe('mommy-forensics ingest', () => {
+  it('reads files, directories and quoted globs, and prints a summary', () => {
+    const db = dbPath();
+    const sub = mkdtempSync(join(dir, 'tree-'));
+    copyFileSync(sample, join(sub, 'a.pcap'));
+    writeFileSync(join(sub, 'notes.txt'), 'not a capture');
+    const r = runCli(['ingest', sub, join(dir, 'nothing-*.pcap'), '--db', db, '--json']);
+    expect(r.status).toBe(2); // the glob matched nothing
+    expect(r.stderr).toContain('nothing-*.pcap: no capture files found');
+    expect(JSON.parse(r.stdout)).toMatchObject({ captures: 1, ingested: 1, flows: 305, packets: 1120 });
+    const again = runCli(['ingest', join(sub, '*.pcap'), '--db', db]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^1 captures \(0 ingested, 1 already present, 0 damaged, 0 failed\)/);
+    expect(again.stderr).toContain('already ingested as capture 1');
+  });
+
+  it('prints plain progress lines when stderr is not a terminal', () => {
+    const r = runCli(['ingest', sample, '--db', dbPath()]);
+    expect(r.stderr).toMatch(/^\[1\/1\] .*demo\.pcap$/m);
+  });
+
+  it('refuses a file that is not a DuckDB database, exit 6', () => {
+    const fake = join(dir, 'fake.duckdb');
+    writeFileSync(fake, 'definitely not duckdb '.repeat(100));
+    const r = runCli(['ingest', sample, '--db', fake]);
+    expect(r.status).toBe(6);
+    expect(r.stderr.trim()).toBe(`mommy-forensics: ${fake} is not a DuckDB database`);
+  });
+});
