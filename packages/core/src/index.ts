@@ -19,9 +19,8 @@ export {
   storeOpenError,
 } from './store/database.js';
 export { type CaptureStatus, FLOW_TABLE_COLUMNS, STORE_DDL, STORE_SCHEMA_VERSION } from './store/schema.js';
-export { FlowAppender } from './store/append.js';
+export { COMMIT_ROWS, FlowAppender } from './store/append.js';
 export {
-  INGEST_BATCH_ROWS,
   ingestCapture,
   type IngestOptions,
   type IngestProgress,

@@ -3,9 +3,9 @@
  * a file already ingested completely is skipped (unless forced); one whose
  * ingest was cut off (status `incomplete`) is ingested again from the start
  * under the same capture_id, its earlier rows removed first, so nothing is
- * counted twice. Flows arrive in batches and each batch commits on its own:
- * a killed ingest leaves every committed batch, and a capture row that says
- * `incomplete`.
+ * counted twice. Flows arrive in batches of COMMIT_ROWS and each commits on
+ * its own (see append.ts): a killed ingest leaves every committed batch, and
+ * a capture row that says `incomplete`.
  *
  * @example
  * const store = await openStore('mommy.duckdb');
@@ -21,12 +21,9 @@ import { resolve } from 'node:path';
 import { Capture } from '../capture.js';
 import { CaptureError } from '../errors.js';
 import type { FileOptions } from '../options.js';
-import { FlowAppender } from './append.js';
+import { COMMIT_ROWS, FlowAppender } from './append.js';
 import type { Store } from './database.js';
 import type { CaptureStatus } from './schema.js';
-
-/** Flows per committed batch: one DuckDB row group, which DuckDB writes to the file directly. */
-export const INGEST_BATCH_ROWS = 122_880;
 
 export interface IngestProgress {
   path: string;
@@ -107,21 +104,22 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
     result.error = err instanceof CaptureError ? err : new CaptureError(`${path}: ${(err as Error).message}`, 'open_failed', path);
     return done();
   }
+  // Opened first: its thread reads and builds flows while this one hashes.
+  let capture: Capture;
+  try {
+    capture = Capture.openFile(path, { batchRows: COMMIT_ROWS, ...captureOptions });
+  } catch (err) {
+    result.error = err as Error;
+    return done();
+  }
   const digest = await sha256(path);
   const [existing] = await store.all<ExistingCapture>(
     'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
     { sha: digest },
   );
   if (existing && existing.status !== 'incomplete' && !force) {
+    capture.close();
     Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
-    return done();
-  }
-
-  let capture: Capture;
-  try {
-    capture = Capture.openFile(path, { batchRows: INGEST_BATCH_ROWS, ...captureOptions });
-  } catch (err) {
-    result.error = err as Error;
     return done();
   }
   const captureId = await claimCaptureId(store, existing, { path, size, sha256: digest, sensor });
