@@ -285,18 +285,11 @@ bool CaptureReader::next_pcapng(Frame& frame) {
         if (!parse_interface(body, body_len, at)) return false;
         continue;
       case kEpb:
-        if (body_len < 20) return fail(ReadStatus::corrupt, at, "enhanced packet block too short");
-        ifc_id = u32(body);
-        units = (static_cast<uint64_t>(u32(body + 4)) << 32) | u32(body + 8);
-        caplen = u32(body + 12);
-        len = u32(body + 16);
-        data = body + 20;
-        if (caplen > body_len - 20)
-          return fail(ReadStatus::corrupt, at, "packet length exceeds its block");
-        break;
       case kOpb:
+        // The same layout, but the obsolete block has a 16-bit interface id
+        // (then a drop counter) where the enhanced one has 32 bits.
         if (body_len < 20) return fail(ReadStatus::corrupt, at, "packet block too short");
-        ifc_id = u16(body);
+        ifc_id = type == kEpb ? u32(body) : u16(body);
         units = (static_cast<uint64_t>(u32(body + 4)) << 32) | u32(body + 8);
         caplen = u32(body + 12);
         len = u32(body + 16);

@@ -18,19 +18,8 @@ export function withFlowOptions<T>(y: Argv<T>) {
     .option('payload-bytes', { type: 'number', describe: 'Payload bytes kept per direction (default 128)' });
 }
 
-export interface FlowOptionArgs {
-  tcpIdleTimeout?: number;
-  udpIdleTimeout?: number;
-  icmpIdleTimeout?: number;
-  otherIdleTimeout?: number;
-  tcpCloseTimeout?: number;
-  activeTimeout?: number;
-  maxFlows?: number;
-  payloadBytes?: number;
-}
-
 /** Only the options given, so core's defaults apply to the rest. */
-export function flowOptionsFrom(a: FlowOptionArgs): FlowOptions {
+export function flowOptionsFrom(a: FlowOptions): FlowOptions {
   const o: FlowOptions = {
     tcpIdleTimeout: a.tcpIdleTimeout,
     udpIdleTimeout: a.udpIdleTimeout,
