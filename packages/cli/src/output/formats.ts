@@ -63,7 +63,7 @@ class JsonLinesWriter implements FlowWriter {
 }
 
 /** RFC 4180 quoting: only fields that need it. */
-function csvField(v: string | number | null): string {
+export function csvField(v: string | number | null): string {
   if (v === null) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
