@@ -133,3 +133,49 @@ export function communityId(tuple: {
   dstPort?: number;
   seed?: number;
 }): string;
+
+/** One flow record to extract, with the fields the flows table stores. */
+export interface NativeExtractSelection {
+  src: string;
+  dst: string;
+  proto: number;
+  /** The record's src_port (ICMP: type of its first packet). */
+  srcPort: number;
+  /** The record's dst_port (ICMP: code). */
+  dstPort: number;
+  vlan?: number;
+  innerVlan?: number;
+  /** The record's start_time and end_time, microseconds since the epoch, inclusive. */
+  start: number;
+  end: number;
+}
+
+export interface NativeExtractInput {
+  path: string;
+  selections: NativeExtractSelection[];
+}
+
+export interface NativeExtractResult {
+  packets: number;
+  /** Captured frame bytes written (without file and record headers). */
+  bytes: number;
+  /** Classic pcap (µs or ns), or pcapng when the frames have several link types. */
+  format: 'pcap' | 'pcap-ns' | 'pcapng';
+  linktypes: number[];
+  inputs: {
+    path: string;
+    format: 'pcap' | 'pcap-ns' | 'pcapng';
+    frames: number;
+    packets: number;
+    /** Damage met while reading; frames before it were written. */
+    error?: NativeCaptureError;
+  }[];
+}
+
+/**
+ * Reads the captures again, off the JS thread, and writes the frames of the
+ * selected flow records to `outputPath`, inputs in the order given. Rejects
+ * with a NativeCaptureError (code open_failed, not_a_capture, ...,
+ * output_failed); the output may then be left partly written.
+ */
+export function extractPackets(inputs: NativeExtractInput[], outputPath: string): Promise<NativeExtractResult>;

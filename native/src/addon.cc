@@ -10,11 +10,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <atomic>
 #include <set>
 
 #include "batch/schema.h"
 #include "decode/packet.h"
 #include "engine/capture.h"
+#include "extract/extract.h"
 #include "flow/community_id.h"
 
 namespace mommy {
@@ -444,6 +446,119 @@ Napi::Value CommunityId(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, community_id_v1(in, static_cast<uint16_t>(number_option(o, "seed", 0, 0, 65535))));
 }
 
+// ---- packet extraction ----------------------------------------------------------
+
+// extractPackets(inputs, outputPath): reads the captures again on a thread of
+// Node's pool and writes the frames of the selected flow records. Selections
+// are parsed here, on the JS thread, into flow keys built as the flow table
+// builds them.
+class ExtractWorker final : public Napi::AsyncWorker {
+ public:
+  ExtractWorker(Napi::Env env, std::vector<ExtractInput> inputs, std::string output)
+      : Napi::AsyncWorker(env, "mommynet.extract"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        inputs_(std::move(inputs)),
+        output_(std::move(output)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    if (!extract_packets(inputs_, output_, result_, failure_)) SetError(failure_.message);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("packets", bigint_or_number(env, result_.packets));
+    o.Set("bytes", bigint_or_number(env, result_.bytes));
+    o.Set("format", output_format_name(result_.format));
+    Napi::Array lts = Napi::Array::New(env, result_.linktypes.size());
+    for (size_t i = 0; i < result_.linktypes.size(); ++i) lts.Set(static_cast<uint32_t>(i), result_.linktypes[i]);
+    o.Set("linktypes", lts);
+    Napi::Array ins = Napi::Array::New(env, result_.inputs.size());
+    for (size_t i = 0; i < result_.inputs.size(); ++i) {
+      const ExtractInputResult& r = result_.inputs[i];
+      Napi::Object in = Napi::Object::New(env);
+      in.Set("path", inputs_[i].path);
+      in.Set("format", r.format);
+      in.Set("frames", bigint_or_number(env, r.frames));
+      in.Set("packets", bigint_or_number(env, r.packets));
+      if (!r.error_code.empty())
+        in.Set("error", capture_error(env, CaptureFailure{r.error_code, r.error_message, r.error_offset}).Value());
+      ins.Set(static_cast<uint32_t>(i), in);
+    }
+    o.Set("inputs", ins);
+    deferred_.Resolve(o);
+  }
+
+  void OnError(const Napi::Error&) override {
+    deferred_.Reject(capture_error(Env(), CaptureFailure{failure_.code, failure_.message, failure_.offset}).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<ExtractInput> inputs_;
+  std::string output_;
+  ExtractResult result_;
+  ExtractFailure failure_;
+};
+
+double required_number(const Napi::Object& o, const char* name, double min, double max) {
+  if (o.Get(name).IsUndefined()) throw Napi::TypeError::New(o.Env(), std::string("selection ") + name + " is required");
+  const double d = number_option(o, name, 0, min, max);
+  if (d != std::floor(d)) throw Napi::RangeError::New(o.Env(), std::string("selection ") + name + " must be an integer");
+  return d;
+}
+
+ExtractInput extract_input(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "each input must be an object {path, selections}");
+  const Napi::Object o = v.As<Napi::Object>();
+  ExtractInput in;
+  in.path = string_option(o, "path", "");
+  if (in.path.empty()) throw Napi::TypeError::New(env, "input path must be a non-empty string");
+  const Napi::Value sv = o.Get("selections");
+  if (!sv.IsArray()) throw Napi::TypeError::New(env, "input selections must be an array");
+  const Napi::Array list = sv.As<Napi::Array>();
+  constexpr double kMaxMicros = static_cast<double>((int64_t{1} << 62) / 1000);
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const Napi::Value item = list.Get(i);
+    if (!item.IsObject()) throw Napi::TypeError::New(env, "each selection must be an object");
+    const Napi::Object s = item.As<Napi::Object>();
+    SelectionFields f;
+    f.src = string_option(s, "src", "");
+    f.dst = string_option(s, "dst", "");
+    f.proto = static_cast<uint8_t>(required_number(s, "proto", 0, 255));
+    f.src_port = static_cast<uint16_t>(required_number(s, "srcPort", 0, 65535));
+    f.dst_port = static_cast<uint16_t>(required_number(s, "dstPort", 0, 65535));
+    f.vlan = static_cast<uint16_t>(number_option(s, "vlan", 0, 0, 4095));
+    f.inner_vlan = static_cast<uint16_t>(number_option(s, "innerVlan", 0, 0, 4095));
+    f.start_us = static_cast<int64_t>(required_number(s, "start", 0, kMaxMicros));
+    f.end_us = static_cast<int64_t>(required_number(s, "end", 0, kMaxMicros));
+    FlowKey key;
+    std::string error;
+    if (!selection_key(f, key, error)) throw Napi::TypeError::New(env, error);
+    in.selections.add(key, f.start_us, f.end_us);
+  }
+  in.selections.finish();
+  return in;
+}
+
+Napi::Value ExtractPackets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsString())
+    throw Napi::TypeError::New(env, "extractPackets(inputs: array, outputPath: string)");
+  const Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<ExtractInput> inputs;
+  inputs.reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); ++i) inputs.push_back(extract_input(env, list.Get(i)));
+  const std::string output = info[1].As<Napi::String>().Utf8Value();
+  if (output.empty()) throw Napi::TypeError::New(env, "outputPath must be a non-empty string");
+  auto* worker = new ExtractWorker(env, std::move(inputs), output);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();  // the worker deletes itself when done
+  return promise;
+}
+
 void mark_torn_down(Napi::Env, AddonData* d) { d->torn_down = true; }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -468,6 +583,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("decodeFrame", Napi::Function::New(env, DecodeFrame));
   exports.Set("communityId", Napi::Function::New(env, CommunityId));
+  exports.Set("extractPackets", Napi::Function::New(env, ExtractPackets));
   return exports;
 }
 

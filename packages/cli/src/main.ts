@@ -5,7 +5,11 @@
  */
 import yargs from 'yargs';
 
+import * as exportCommand from './commands/export.js';
+import * as extract from './commands/extract.js';
 import * as flows from './commands/flows.js';
+import * as queries from './commands/queries.js';
+import * as query from './commands/query.js';
 import * as ingest from './commands/ingest.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 
@@ -14,7 +18,11 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('mommy-forensics')
     .usage('$0 <command> [options]\n\nNetwork forensics over packet captures: flows, storage, queries.')
     .command(flows)
+    .command(query)
+    .command(queries)
     .command(ingest)
+    .command(exportCommand)
+    .command(extract)
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .strict()

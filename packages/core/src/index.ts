@@ -26,3 +26,35 @@ export {
   type IngestProgress,
   type IngestResult,
 } from './store/ingest.js';
+export {
+  type ExportedPartition,
+  ExportError,
+  type ExportErrorCode,
+  type ExportOptions,
+  exportStore,
+  type ExportTable,
+  SENSOR_NAME,
+} from './store/export.js';
+export {
+  type ExtractedCapture,
+  ExtractError,
+  type ExtractErrorCode,
+  extractFlows,
+  type ExtractOptions,
+  type ExtractResult,
+  type FlowSelector,
+} from './extract.js';
+export { type ReadOnlySource, ReadOnlySession } from './store/read-only.js';
+export { QueryError, type QueryErrorCode, queryError } from './store/queries/errors.js';
+export { SAVED_QUERIES, savedQuery } from './store/queries/index.js';
+export {
+  type BoundParameters,
+  bindParameters,
+  type ParameterType,
+  parseParameterArgs,
+  parseTimestamp,
+  type QueryParameter,
+  type SavedQuery,
+} from './store/queries/parameters.js';
+export { LAKE_TABLES, type LakeTable, planLake, tableOf } from './store/queries/lake.js';
+export { ALLOWED_STATEMENTS } from './store/queries/statements.js';
