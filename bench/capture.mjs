@@ -26,8 +26,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
+import { fmtInt, fmtPct, loadCore, machine, table } from './common.mjs';
 import { makeCapture, REPO } from './make-capture.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -40,15 +41,6 @@ const TARGET_JS_RATIO = 0.7;
 const TARGET_BYTES_PER_FLOW = 300;
 
 // ---- the JS stage (runs in a child process) ----------------------------------------
-
-async function loadCore() {
-  try {
-    return await import('@mommynet/core');
-  } catch {
-    // The root package does not depend on core; use the built package directly.
-    return import(pathToFileURL(path.join(REPO, 'packages', 'core', 'dist', 'index.js')).href);
-  }
-}
 
 async function jsChild(file) {
   const { Capture } = await loadCore();
@@ -100,34 +92,6 @@ function parseArgs(argv) {
   return o;
 }
 
-function machine() {
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) cpu = m[1].trim();
-  } catch {
-    // not Linux: os.cpus() is what we have
-  }
-  let commit = 'unknown';
-  try {
-    const git = (...args) =>
-      execFileSync('git', ['--no-optional-locks', '-C', REPO, ...args], { encoding: 'utf8' }).trim();
-    commit = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--', 'native/src');
-    if (dirty) commit += ' (native/src modified)';
-  } catch {
-    // not a git checkout
-  }
-  return {
-    cpu,
-    cores: os.cpus().length,
-    memoryBytes: os.totalmem(),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    commit,
-  };
-}
-
 function newestMtime(dir) {
   let newest = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -166,16 +130,6 @@ function runJson(cmd, args) {
   if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed:\n${r.stderr}`);
   const line = r.stdout.trim().split('\n').pop();
   return JSON.parse(line);
-}
-
-const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
-const fmtPct = (r) => `${(r * 100).toFixed(1)} %`;
-
-function table(headers, rows, align) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
-    cells.map((c, i) => (align[i] === 'r' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 // ---- main ---------------------------------------------------------------------------

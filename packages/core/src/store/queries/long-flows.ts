@@ -19,10 +19,25 @@ export const longFlows: SavedQuery = {
     { name: 'limit', type: 'integer', default: 50, min: 1, description: 'most connections shown' },
     ...TIME_WINDOW,
   ],
-  sql: `WITH records AS (
-  SELECT *, lag(end_reason) OVER key_in_time AS previous_reason
+  // Only two kinds of record can make a long connection: those on a 5-tuple
+  // that has an interim record (a chain to join), and single records long on
+  // their own. Windowing just those, with just the columns needed, keeps the
+  // query under a second at ten million flows.
+  sql: `WITH windowed AS (
+  SELECT src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan, start_time, end_time,
+    end_reason, conn_state, pkts_fwd + pkts_rev AS packets, bytes_fwd + bytes_rev AS bytes, community_id
   FROM flows
   WHERE ${IN_WINDOW}
+), chained_keys AS (
+  SELECT DISTINCT src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan FROM windowed WHERE end_reason = 'active'
+), candidates AS (
+  SELECT * FROM windowed SEMI JOIN chained_keys USING (src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan)
+  UNION ALL
+  SELECT * FROM windowed ANTI JOIN chained_keys USING (src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan)
+  WHERE epoch(end_time - start_time) >= $min_seconds
+), records AS (
+  SELECT *, lag(end_reason) OVER key_in_time AS previous_reason
+  FROM candidates
   WINDOW key_in_time AS (PARTITION BY src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan ORDER BY start_time)
 ), chained AS (
   SELECT *, sum(CASE WHEN previous_reason = 'active' THEN 0 ELSE 1 END) OVER (
@@ -35,8 +50,8 @@ export const longFlows: SavedQuery = {
     max(end_time) AS end_time,
     round(epoch(max(end_time) - min(start_time)), 6) AS seconds,
     count(*) AS records,
-    sum(pkts_fwd + pkts_rev)::UBIGINT AS packets,
-    sum(bytes_fwd + bytes_rev)::UBIGINT AS bytes,
+    sum(packets)::UBIGINT AS packets,
+    sum(bytes)::UBIGINT AS bytes,
     arg_max(conn_state, end_time) AS conn_state,
     arg_max(end_reason, end_time) AS end_reason,
     any_value(community_id) AS community_id

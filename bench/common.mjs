@@ -1,0 +1,59 @@
+/**
+ * Shared by the benchmark scripts: loading core, describing the machine, and
+ * printing aligned tables.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { REPO } from './make-capture.mjs';
+
+export async function loadCore() {
+  try {
+    return await import('@mommynet/core');
+  } catch {
+    // The root package does not depend on core; use the built package directly.
+    return import(pathToFileURL(path.join(REPO, 'packages', 'core', 'dist', 'index.js')).href);
+  }
+}
+
+export function machine() {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1].trim();
+  } catch {
+    // not Linux: os.cpus() is what we have
+  }
+  let commit = 'unknown';
+  try {
+    const git = (...args) =>
+      execFileSync('git', ['--no-optional-locks', '-C', REPO, ...args], { encoding: 'utf8' }).trim();
+    commit = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', 'native/src');
+    if (dirty) commit += ' (native/src modified)';
+  } catch {
+    // not a git checkout
+  }
+  return {
+    cpu,
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    commit,
+  };
+}
+
+export const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
+export const fmtPct = (r) => `${(r * 100).toFixed(1)} %`;
+
+export function table(headers, rows, align) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) =>
+    cells.map((c, i) => (align[i] === 'r' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+

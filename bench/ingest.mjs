@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/**
+ * pnpm bench:ingest: captures into the DuckDB store.
+ *
+ * In one run, on the benchmark capture of bench/make-capture.mjs:
+ * 1. flows only: Capture.openFile, every batch received (the capture engine alone);
+ * 2. ingest: ingestCapture into a new database file (hashing, flows, DuckDB);
+ *    and their ratio (target: ingest >= 0.8 x flows only);
+ * 3. the store grown to >= --flows rows (copies of the ingested flows, each
+ *    shifted by a day), then every saved query, with its defaults, through
+ *    the same read-only session `mommy-forensics query --saved` uses
+ *    (target: each under 1 s).
+ * Each measurement is the best of --runs. Results go to bench/out/ingest-<date>.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { fmtInt, loadCore, machine, table } from './common.mjs';
+import { makeCapture, REPO } from './make-capture.mjs';
+
+const TARGET_RATIO = 0.8;
+const TARGET_QUERY_SECONDS = 1;
+
+function parseArgs(argv) {
+  const o = { packets: 5_000_000, runs: 3, flows: 10_000_000, out: path.join(REPO, 'bench', 'out') };
+  for (let i = 0; i < argv.length; i++) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    if (k === '--packets') o.packets = Number(v);
+    else if (k === '--runs') o.runs = Number(v);
+    else if (k === '--flows') o.flows = Number(v);
+    else if (k === '--out') o.out = v;
+    else throw new Error(`unknown argument ${k} (--packets N, --runs N, --flows N, --out DIR)`);
+    i++;
+  }
+  return o;
+}
+
+const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+const removeDb = (p) => ['', '.wal'].forEach((s) => fs.rmSync(p + s, { force: true }));
+
+async function best(runs, fn) {
+  let fastest = Infinity;
+  for (let r = 0; r < runs; r++) fastest = Math.min(fastest, await fn());
+  return fastest;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const core = await loadCore();
+  fs.mkdirSync(opts.out, { recursive: true });
+  const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });
+  const packets = opts.packets;
+  const db = path.join(opts.out, 'ingest.duckdb');
+
+  log('flows only');
+  const flowsOnly = await best(opts.runs, async () => {
+    const t = performance.now();
+    const c = core.Capture.openFile(cap.path);
+    for await (const b of c) b.numRows;
+    return (performance.now() - t) / 1000;
+  });
+
+  log('ingest');
+  let flows = 0;
+  const ingest = await best(opts.runs, async () => {
+    removeDb(db);
+    const store = await core.openStore(db);
+    const t = performance.now();
+    const r = await core.ingestCapture(store, cap.path);
+    const s = (performance.now() - t) / 1000;
+    store.close();
+    if (r.status !== 'complete') throw new Error(`ingest ended ${r.status}: ${r.error?.message}`);
+    flows = r.flows;
+    return s;
+  });
+
+  const copies = Math.max(1, Math.ceil(opts.flows / flows));
+  log(`growing the store to ${fmtInt(copies * flows)} flows (${copies} copies, each a day later)`);
+  let t = performance.now();
+  {
+    const store = await core.openStore(db);
+    await store.run(
+      `INSERT INTO flows SELECT c.k + 1 AS capture_id, f.* EXCLUDE (capture_id)
+         REPLACE (f.start_time + to_days(c.k) AS start_time, f.end_time + to_days(c.k) AS end_time)
+       FROM flows f, range(1, $copies) c(k) WHERE f.capture_id = 1`,
+      { copies },
+    );
+    const [{ n }] = await store.all('SELECT count(*) AS n FROM flows');
+    flows = Number(n);
+    store.close();
+  }
+  const growSeconds = (performance.now() - t) / 1000;
+
+  log('saved queries');
+  const session = await core.ReadOnlySession.open({ db });
+  const drain = async (result) => {
+    let rows = 0;
+    for (let c = await result.fetchChunk(); c && c.rowCount; c = await result.fetchChunk()) rows += c.rowCount;
+    return rows;
+  };
+  const busiest = await session.streamSaved(core.savedQuery('top_talkers'), { limit: '1' });
+  const host = String((await busiest.fetchChunk()).getRows()[0][0]);
+  const queries = [];
+  for (const q of core.SAVED_QUERIES) {
+    const given = q.parameters.some((p) => p.name === 'host' && p.default === undefined) ? { host } : {};
+    let rows = 0;
+    const seconds = await best(opts.runs, async () => {
+      const start = performance.now();
+      rows = await drain(await session.streamSaved(q, given));
+      return (performance.now() - start) / 1000;
+    });
+    queries.push({ name: q.name, given, rows, seconds });
+  }
+  session.close();
+
+  const m = machine();
+  const ratio = flowsOnly / ingest;
+  const pps = (s) => packets / s;
+  const out = [
+    'MommyNet ingest benchmark',
+    `date     ${new Date().toISOString()}`,
+    `machine  ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os}`,
+    `node     ${m.node}; commit ${m.commit}`,
+    `capture  ${path.relative(REPO, cap.path)}: ${fmtInt(packets)} packets, ${fmtInt(fs.statSync(cap.path).size / 1e6)} MB`,
+    `method   best of ${opts.runs} runs; page cache warm`,
+    '',
+    table(
+      ['stage', 'seconds', 'packets/s', 'flows/s'],
+      [
+        ['flows only (Capture.openFile)', flowsOnly.toFixed(2), fmtInt(pps(flowsOnly)), fmtInt(flows / copies / flowsOnly)],
+        ['ingest into DuckDB (ingestCapture)', ingest.toFixed(2), fmtInt(pps(ingest)), fmtInt(flows / copies / ingest)],
+      ],
+      ['l', 'r', 'r', 'r'],
+    ),
+    '',
+    `ingest / flows only: ${ratio.toFixed(2)}`,
+    '',
+    `saved queries over ${fmtInt(flows)} flows (store grown in ${growSeconds.toFixed(1)} s), defaults${host ? `, host = ${host}` : ''}:`,
+    table(['query', 'rows', 'seconds'], queries.map((q) => [q.name, fmtInt(q.rows), q.seconds.toFixed(3)]), ['l', 'r', 'r']),
+    '',
+    'targets:',
+    `  ${ratio >= TARGET_RATIO ? 'PASS' : 'MISS'}  ingest >= ${TARGET_RATIO} x flows only: ${ratio.toFixed(2)}`,
+    ...queries.map(
+      (q) => `  ${q.seconds < TARGET_QUERY_SECONDS ? 'PASS' : 'MISS'}  ${q.name} under ${TARGET_QUERY_SECONDS} s at ${fmtInt(flows)} flows: ${q.seconds.toFixed(3)} s`,
+    ),
+  ].join('\n');
+  console.log(out);
+  const json = path.join(opts.out, `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(json, JSON.stringify({ machine: m, capture: cap, flowsOnly, ingest, ratio, flows, queries }, null, 2));
+  console.log(`\nresults: ${path.relative(REPO, json)}`);
+  removeDb(db);
+}
+
+main().catch((err) => {
+  console.error(`bench:ingest: ${err.stack ?? err}`);
+  process.exitCode = 1;
+});
