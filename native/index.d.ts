@@ -55,21 +55,29 @@ export interface NativeLiveOptions extends NativeFlowOptions {
 }
 
 export interface NativeStats {
+  /** Frames read from the file or the interface. */
   packets: number;
+  /** Their length on the wire, bytes. */
   bytes: number;
+  /** Frames that became part of a flow. */
   decoded: number;
+  /** Frames the decoder refused; `skippedByReason` says why (anomaly names). */
   skipped: number;
   skippedByReason: Record<string, number>;
+  /** Flow records delivered or about to be (finished flows and interim records). */
   flows: number;
   flowsCreated: number;
+  /** Flows ended early because the table was full. */
   evictions: number;
   activeFlows: number;
   flowTableBytes: number;
   batches: number;
+  /** Live only: batches dropped because JavaScript fell behind. */
   batchesDropped: number;
   /** Seconds since the epoch (0 before the first packet). */
   firstPacketTime: number;
   lastPacketTime: number;
+  /** Live only: libpcap's pcap_stats, summed over workers. */
   psRecv: number;
   psDrop: number;
   psIfDrop: number;
@@ -79,6 +87,7 @@ export interface NativeInfo {
   format: 'pcap' | 'pcap-ns' | 'pcapng' | 'live';
   compressed?: boolean;
   bytesRead?: number;
+  /** LINKTYPE_ numbers seen (pcapng interfaces may differ). */
   linktypes: number[];
 }
 

@@ -13,48 +13,17 @@
  * console.log(capture.stats());
  * @module
  */
-import { native, type CaptureHandle } from './native.js';
+import { type CaptureHandle, native, type NativeInfo, type NativeStats } from './native.js';
 import type { RecordBatch } from 'apache-arrow';
 
 import { toRecordBatch } from './arrow.js';
 import { CaptureError, fromNative } from './errors.js';
 import { type FileOptions, type LiveOptions, resolveFileOptions, resolveLiveOptions } from './options.js';
 
-export interface CaptureStats {
-  /** Frames read from the file or the interface. */
-  packets: number;
-  /** Their length on the wire, bytes. */
-  bytes: number;
-  /** Frames that became part of a flow. */
-  decoded: number;
-  /** Frames the decoder refused; `skippedByReason` says why. */
-  skipped: number;
-  skippedByReason: Record<string, number>;
-  /** Flow records delivered or about to be (finished flows and interim records). */
-  flows: number;
-  flowsCreated: number;
-  /** Flows ended early because the table was full. */
-  evictions: number;
-  activeFlows: number;
-  flowTableBytes: number;
-  batches: number;
-  /** Live only: batches dropped because JavaScript fell behind. */
-  batchesDropped: number;
-  firstPacketTime: number;
-  lastPacketTime: number;
-  /** Live only: libpcap's pcap_stats, summed over workers. */
-  psRecv: number;
-  psDrop: number;
-  psIfDrop: number;
-}
-
-export interface CaptureInfo {
-  format: 'pcap' | 'pcap-ns' | 'pcapng' | 'live';
-  compressed?: boolean;
-  bytesRead?: number;
-  /** LINKTYPE_ numbers seen (pcapng interfaces may differ). */
-  linktypes: number[];
-}
+/** Running counters of a capture (the addon's own definition). */
+export type CaptureStats = NativeStats;
+/** What the capture is: format, compression, link types. */
+export type CaptureInfo = NativeInfo;
 
 // Captures still open when the process exits are closed first, so that no
 // capture thread is running while Node tears its environment down.

@@ -5,11 +5,11 @@
  * stdout. Layout: docs/export.md.
  * @module
  */
-import { DEFAULT_STORE_PATH, ExportError, exportStore, openStore, type Store, StoreError } from '@mommynet/core';
-import { existsSync } from 'node:fs';
+import { DEFAULT_STORE_PATH, ExportError, exportStore } from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT } from '../exit-codes.js';
+import { openForReading } from '../store.js';
 
 export const command = 'export';
 export const describe = 'Write flows and alerts as Parquet partitioned by date and sensor';
@@ -40,16 +40,6 @@ function parseIsoTime(text: string, option: string): Date {
   if (!date || Number.isNaN(date.getTime()))
     throw new CliError(`--${option} '${text}' is not an ISO-8601 time (e.g. 2023-11-14 or 2023-11-14T22:13:20Z)`, EXIT.usage);
   return date;
-}
-
-async function openForReading(path: string): Promise<Store> {
-  if (!existsSync(path)) throw new CliError(`${path}: no such database (ingest captures first, or give --db)`, EXIT.store);
-  try {
-    return await openStore(path, { readOnly: true });
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message, EXIT.store);
-    throw err;
-  }
 }
 
 export async function handler(argv: Args): Promise<void> {

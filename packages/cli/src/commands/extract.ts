@@ -6,7 +6,7 @@
  * pcap itself goes to stdout. See docs/export.md.
  * @module
  */
-import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -17,13 +17,12 @@ import {
   ExtractError,
   type ExtractResult,
   extractFlows,
-  openStore,
   type Store,
-  StoreError,
 } from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import { openForReading } from '../store.js';
 
 export const command = 'extract [community_ids..]';
 export const describe = 'Write the packets of stored flows, from their original captures, to a pcap';
@@ -55,16 +54,6 @@ export function builder(y: Argv) {
 }
 
 type Args = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>> & { community_ids?: string[] };
-
-async function openForReading(path: string): Promise<Store> {
-  if (!existsSync(path)) throw new CliError(`${path}: no such database (ingest captures first, or give --db)`, EXIT.store);
-  try {
-    return await openStore(path, { readOnly: true });
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message, EXIT.store);
-    throw err;
-  }
-}
 
 function exitCodeFor(err: ExtractError): ExitCode {
   switch (err.code) {

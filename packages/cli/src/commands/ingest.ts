@@ -4,10 +4,11 @@
  * stderr; one summary on stdout at the end (a JSON object with --json).
  * @module
  */
-import { CaptureError, DEFAULT_STORE_PATH, type IngestResult, ingestCapture, openStore, Store, StoreError } from '@mommynet/core';
+import { CaptureError, DEFAULT_STORE_PATH, type IngestResult, ingestCapture } from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import { openForWriting } from '../store.js';
 import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
 import { expandCaptureArgs } from '../inputs.js';
 import { ProgressReporter } from '../progress.js';
@@ -56,15 +57,6 @@ function describeResult(r: IngestResult): string | undefined {
     return r.status === 'damaged' ? `${message}; the flows before it were stored` : message;
   }
   return undefined;
-}
-
-async function openForWriting(path: string): Promise<Store> {
-  try {
-    return await openStore(path);
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message, EXIT.store);
-    throw err;
-  }
 }
 
 export async function handler(argv: Args): Promise<void> {
