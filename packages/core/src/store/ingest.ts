@@ -18,6 +18,8 @@ import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
+import type { RecordBatch } from 'apache-arrow';
+
 import { Capture } from '../capture.js';
 import { CaptureError } from '../errors.js';
 import type { FileOptions } from '../options.js';
@@ -40,6 +42,8 @@ export interface IngestOptions extends FileOptions {
   /** Name of this machine in the store. Default: the host name. */
   sensor?: string;
   onProgress?: (progress: IngestProgress) => void;
+  /** Sees every flow batch after it is stored (detectors run here). */
+  onBatch?: (batch: RecordBatch, captureId: number) => void | Promise<void>;
 }
 
 export interface IngestResult {
@@ -91,7 +95,7 @@ async function claimCaptureId(store: Store, existing: ExistingCapture | undefine
 export async function ingestCapture(store: Store, file: string, options: IngestOptions = {}): Promise<IngestResult> {
   const started = performance.now();
   const path = resolve(file);
-  const { force = false, sensor = hostname(), onProgress, ...captureOptions } = options;
+  const { force = false, sensor = hostname(), onProgress, onBatch, ...captureOptions } = options;
   const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
 
@@ -130,6 +134,7 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
   try {
     for await (const batch of capture) {
       appender.append(batch, captureId);
+      await onBatch?.(batch, captureId);
       result.flows += batch.numRows;
       const s = capture.stats();
       onProgress?.({ path, bytesRead: capture.info().bytesRead ?? 0, size, packets: s.packets, flows: result.flows });
