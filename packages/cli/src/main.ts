@@ -7,6 +7,7 @@ import yargs from 'yargs';
 
 import * as exportCommand from './commands/export.js';
 import * as extract from './commands/extract.js';
+import * as alerts from './commands/alerts.js';
 import * as flows from './commands/flows.js';
 import * as queries from './commands/queries.js';
 import * as query from './commands/query.js';
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(query)
     .command(queries)
     .command(ingest)
+    .command(alerts)
     .command(exportCommand)
     .command(extract)
     .demandCommand(1, 'name a command')

@@ -58,3 +58,7 @@ export {
 } from './store/queries/parameters.js';
 export { LAKE_TABLES, type LakeTable, planLake, tableOf } from './store/queries/lake.js';
 export { ALLOWED_STATEMENTS } from './store/queries/statements.js';
+export { ALERT_CATEGORIES, type Alert, type AlertCategory, type Severity, toEve } from './detect/alert.js';
+export { DEFAULT_DETECTION, type DetectionConfig } from './detect/config.js';
+export { DetectionSession } from './detect/session.js';
+export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';

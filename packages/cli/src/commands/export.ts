@@ -10,6 +10,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT } from '../exit-codes.js';
 import { openForReading } from '../store.js';
+import { parseIsoTime } from '../time.js';
 
 export const command = 'export';
 export const describe = 'Write flows and alerts as Parquet partitioned by date and sensor';
@@ -32,15 +33,6 @@ export function builder(y: Argv) {
 }
 
 type Args = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
-
-/** ISO-8601 date or date-time; without a zone it is UTC, as every time in MommyNet. */
-function parseIsoTime(text: string, option: string): Date {
-  const m = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(text.trim());
-  const date = m ? new Date(m[0].includes(':') && !m[1] ? `${m[0].replace(' ', 'T')}Z` : m[0].replace(' ', 'T')) : undefined;
-  if (!date || Number.isNaN(date.getTime()))
-    throw new CliError(`--${option} '${text}' is not an ISO-8601 time (e.g. 2023-11-14 or 2023-11-14T22:13:20Z)`, EXIT.usage);
-  return date;
-}
 
 export async function handler(argv: Args): Promise<void> {
   const since = argv.since !== undefined ? parseIsoTime(argv.since, 'since') : undefined;

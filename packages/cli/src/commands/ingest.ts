@@ -1,10 +1,12 @@
 /**
  * `mommy-forensics ingest`: captures into the store. Files, directories
- * (searched recursively for capture files) and quoted globs; progress on
- * stderr; one summary on stdout at the end (a JSON object with --json).
+ * (searched recursively for capture files) and quoted globs; the detectors
+ * run over every stored flow and their alerts are stored with the capture;
+ * progress on stderr; one summary on stdout at the end (a JSON object with
+ * --json).
  * @module
  */
-import { CaptureError, DEFAULT_STORE_PATH, type IngestResult, ingestCapture } from '@mommynet/core';
+import { CaptureError, DEFAULT_STORE_PATH, DetectionSession, type IngestResult, ingestCapture, storeAlerts } from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
@@ -24,6 +26,7 @@ export function builder(y: Argv) {
     .option('sensor', { type: 'string', describe: 'Name of this sensor in the database (default: host name)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress, only errors and the summary' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
+    .option('detect', { type: 'boolean', default: true, describe: 'Run the detectors and store their alerts (--no-detect: flows only)' })
     .example('$0 ingest trace.pcap', 'into ./mommy.duckdb')
     .example("$0 ingest /var/captures 'old/**/*.pcap.gz' --db cases/incident-42.duckdb", 'a directory and a glob')
     .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote');
@@ -41,6 +44,7 @@ interface Summary {
   packets: number;
   flows: number;
   skipped_packets: number;
+  alerts: number;
   seconds: number;
 }
 
@@ -68,12 +72,13 @@ export async function handler(argv: Args): Promise<void> {
   const store = await openForWriting(argv.db);
   const summary: Summary = {
     db: store.path, captures: files.length, ingested: 0, already_present: 0, damaged: 0, failed: 0,
-    packets: 0, flows: 0, skipped_packets: 0, seconds: 0,
+    packets: 0, flows: 0, skipped_packets: 0, alerts: 0, seconds: 0,
   };
   const progress = new ProgressReporter(argv.quiet);
   try {
     for (const [i, file] of files.entries()) {
       progress.startFile(file, i, files.length);
+      const detection = argv.detect ? new DetectionSession() : undefined;
       let result: IngestResult;
       try {
         result = await ingestCapture(store, file, {
@@ -81,7 +86,13 @@ export async function handler(argv: Args): Promise<void> {
           force: argv.force,
           ...(argv.sensor !== undefined && { sensor: argv.sensor }),
           onProgress: (p) => progress.update(p),
+          ...(detection && { onBatch: (batch) => detection.observe(batch) }),
         });
+        if (detection && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
+          const alerts = detection.finish();
+          await storeAlerts(store, result.captureId, alerts);
+          summary.alerts += alerts.length;
+        }
       } catch (err) {
         progress.endFile();
         if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
@@ -110,7 +121,7 @@ export async function handler(argv: Args): Promise<void> {
       ? `${JSON.stringify(summary)}\n`
       : `${summary.captures} captures (${summary.ingested} ingested, ${summary.already_present} already present, ` +
           `${summary.damaged} damaged, ${summary.failed} failed): ${summary.packets} packets, ${summary.flows} flows, ` +
-          `${summary.skipped_packets} packets skipped, ${summary.seconds} s -> ${summary.db}\n`,
+          `${summary.skipped_packets} packets skipped, ${summary.alerts} alerts, ${summary.seconds} s -> ${summary.db}\n`,
   );
   process.exitCode = exitCode;
 }

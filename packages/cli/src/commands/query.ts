@@ -27,7 +27,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 
 import { CliError, EXIT } from '../exit-codes.js';
 import { escapeMessage, escapeSqlContext, escapeText } from '../output/escape.js';
-import { openResultWriter, RESULT_FORMATS, type ResultFormat, resultFormatFromPath } from '../output/results.js';
+import { RESULT_FORMATS, type ResultFormat, resultFormatFromPath, writeResult } from '../output/results.js';
 import { TextSink } from '../output/sink.js';
 
 export const command = 'query [sql]';
@@ -86,24 +86,14 @@ async function writePlan(result: DuckDBResult, output: string | undefined): Prom
   await sink.close();
 }
 
-async function writeResult(result: DuckDBResult, argv: Args, format: ResultFormat): Promise<void> {
+async function writeQueryResult(result: DuckDBResult, argv: Args, format: ResultFormat): Promise<void> {
   if (format === 'table' && result.statementType === StatementType.EXPLAIN) return writePlan(result, argv.output);
-  // The first chunk before the output exists: a query that fails at once leaves no file behind.
-  let chunk = await fetch(result);
-  const writer = await openResultWriter({
+  await writeResult(result, () => fetch(result), {
     format,
     output: argv.output,
-    columns: { names: result.columnNames(), types: result.columnTypes() },
     maxWidth: checkCount('max-width', argv.maxWidth),
     maxRows: checkCount('max-rows', argv.maxRows),
   });
-  try {
-    for (; chunk && !writer.gone; chunk = await fetch(result)) await writer.write(chunk);
-  } catch (err) {
-    await writer.abort();
-    throw err;
-  }
-  await writer.close();
 }
 
 export async function handler(argv: Args): Promise<void> {
@@ -137,7 +127,7 @@ export async function handler(argv: Args): Promise<void> {
   }
   try {
     const result = saved !== undefined ? await session.streamSaved(savedQuery(saved), params) : await session.stream(argv.sql!, params);
-    await writeResult(result, argv, format);
+    await writeQueryResult(result, argv, format);
   } catch (err) {
     if (err instanceof QueryError) throw queryFailure(err);
     throw err;

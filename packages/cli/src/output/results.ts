@@ -150,3 +150,24 @@ export async function openResultWriter(options: ResultWriterOptions): Promise<Re
     }
   }
 }
+
+/**
+ * Streams a result set to a writer. The first chunk is fetched before the
+ * output exists, so a query that fails at once leaves no file behind.
+ * `fetch` returns the next non-empty chunk or null, mapping errors.
+ */
+export async function writeResult(
+  result: { columnNames(): string[]; columnTypes(): DuckDBType[] },
+  fetch: () => Promise<DuckDBDataChunk | null>,
+  options: Omit<ResultWriterOptions, 'columns'>,
+): Promise<void> {
+  let chunk = await fetch();
+  const writer = await openResultWriter({ ...options, columns: { names: result.columnNames(), types: result.columnTypes() } });
+  try {
+    for (; chunk && !writer.gone; chunk = await fetch()) await writer.write(chunk);
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  await writer.close();
+}

@@ -1,0 +1,23 @@
+/**
+ * Detection thresholds and their defaults, in line with established tools
+ * (Zeek's scan policy: 20 ports or 25+ hosts within a few minutes; common
+ * SYN-flood rules: 100 unanswered SYNs in 10 s). Episodes close after
+ * `episodeGapSeconds` without new evidence.
+ * @module
+ */
+export interface DetectionConfig {
+  episodeGapSeconds: number;
+  portScan: { windowSeconds: number; minPorts: number; highPorts: number };
+  ipSweep: { windowSeconds: number; minHosts: number; highHosts: number };
+  synFlood: { windowSeconds: number; minAttempts: number; criticalAttempts: number };
+}
+
+export const DEFAULT_DETECTION: DetectionConfig = {
+  episodeGapSeconds: 300,
+  // One source, one target: distinct ports probed (no payload, no completed handshake).
+  portScan: { windowSeconds: 60, minPorts: 20, highPorts: 1000 },
+  // One source, one port (or ICMP echo): distinct hosts probed.
+  ipSweep: { windowSeconds: 60, minHosts: 50, highHosts: 1000 },
+  // One target port: SYNs that never completed, from any number of sources.
+  synFlood: { windowSeconds: 10, minAttempts: 100, criticalAttempts: 10000 },
+};

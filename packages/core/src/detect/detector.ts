@@ -1,0 +1,18 @@
+/**
+ * What every detector is: it observes flow records one at a time, in the
+ * order they finish, and hands over its alerts at the end. Thresholds come
+ * from DetectionConfig (defaults in config.ts).
+ * @module
+ */
+import type { Alert } from './alert.js';
+import type { FlowView } from './flow-view.js';
+
+export interface Detector {
+  readonly name: string;
+  /** One flow record. `clockUs` never goes backwards (the newest start time seen). */
+  observe(view: FlowView, row: number, clockUs: number): void;
+  /** Drops state that can no longer lead to an alert (called now and then). */
+  prune(clockUs: number): void;
+  /** All alerts so far; the detector starts afresh. */
+  finish(): Alert[];
+}

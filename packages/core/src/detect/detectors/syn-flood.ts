@@ -1,0 +1,78 @@
+/**
+ * `syn_flood`: many SYNs to one port of one host that never complete, from
+ * any number of (possibly spoofed) sources. Counted per target port, so a
+ * port scan (one SYN per port) is not a flood. An alert when
+ * `minAttempts` unanswered or rejected SYN flows arrive within
+ * `windowSeconds`; severity 2, 1 from `criticalAttempts`.
+ * @module
+ */
+import type { Alert } from '../alert.js';
+import type { DetectionConfig } from '../config.js';
+import type { Detector } from '../detector.js';
+import { DistinctWindow } from '../distinct-window.js';
+import { addSample, EpisodeBook } from '../episodes.js';
+import type { FlowView } from '../flow-view.js';
+
+const MAX_SOURCES_COUNTED = 100_000;
+
+export class SynFloodDetector implements Detector {
+  readonly name = 'syn_flood';
+  #attempts = new Map<string, DistinctWindow<string>>(); // per target: attempts (entries) by source (values)
+  #sources = new Map<string, Set<string>>();
+  #episodes: EpisodeBook;
+
+  constructor(private readonly config: DetectionConfig) {
+    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+  }
+
+  observe(v: FlowView, row: number, clockUs: number): void {
+    if (v.proto[row] !== 6 || v.synCount[row] === 0) return;
+    const state = v.connState(row);
+    if (state !== 'S0' && state !== 'REJ' && state !== 'RSTOS0') return;
+    const dst = v.dstIp(row);
+    const port = v.dstPort[row]!;
+    const key = `${dst}:${port}`;
+    const { windowSeconds, minAttempts, criticalAttempts } = this.config.synFlood;
+    const t = v.start(row);
+    const src = v.srcIp(row);
+    let window = this.#attempts.get(key);
+    if (!window) this.#attempts.set(key, (window = new DistinctWindow(windowSeconds * 1e6)));
+    window.add(t, src);
+    window.expire(clockUs);
+    if (window.entries < minAttempts && !this.#episodes.isOpen(key)) return;
+    this.#episodes.note(
+      key,
+      t,
+      () => {
+        // The episode starts with everything already in the window.
+        this.#sources.set(key, new Set(window.values()));
+        return {
+          category: 'syn_flood', severity: 2, detector: this.name, start: window.firstTime, end: t,
+          dst_ip: dst, dst_port: port, proto: 6, message: '',
+          details: { attempts: window.entries - 1, window_seconds: windowSeconds, threshold_attempts: minAttempts },
+        };
+      },
+      (a) => {
+        const sources = this.#sources.get(key)!;
+        if (sources.size < MAX_SOURCES_COUNTED) sources.add(src);
+        a.details.attempts = (a.details.attempts as number) + 1;
+        a.details.distinct_sources = sources.size;
+        a.details.max_attempts_in_window = Math.max((a.details.max_attempts_in_window as number) ?? 0, window.entries);
+        if (window.entries >= criticalAttempts) a.severity = 1;
+        a.message = `SYN flood: ${a.details.attempts} unanswered SYNs to ${dst}:${port} from ${sources.size} sources`;
+        addSample(a, v.communityId(row));
+      },
+    );
+  }
+
+  prune(clockUs: number): void {
+    for (const [key, w] of this.#attempts) if (w.lastTime < clockUs - w.windowUs) this.#attempts.delete(key);
+    this.#episodes.closeQuiet(clockUs);
+  }
+
+  finish(): Alert[] {
+    this.#attempts.clear();
+    this.#sources.clear();
+    return this.#episodes.drain();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Distinct values seen within a sliding time window, in amortized constant
+ * time per observation: a queue of (time, value) in arrival order and a
+ * count per value. Values older than the window drop out as time moves on.
+ * @module
+ */
+export class DistinctWindow<T> {
+  #times: number[] = [];
+  #values: T[] = [];
+  #head = 0;
+  #counts = new Map<T, number>();
+
+  constructor(readonly windowUs: number) {}
+
+  /** Records `value` at `timeUs` (non-decreasing, as flows arrive) and returns the distinct count. */
+  add(timeUs: number, value: T): number {
+    this.#times.push(timeUs);
+    this.#values.push(value);
+    this.#counts.set(value, (this.#counts.get(value) ?? 0) + 1);
+    this.expire(timeUs);
+    return this.#counts.size;
+  }
+
+  expire(nowUs: number): void {
+    while (this.#head < this.#times.length && this.#times[this.#head]! <= nowUs - this.windowUs) {
+      const v = this.#values[this.#head]!;
+      const n = this.#counts.get(v)! - 1;
+      if (n === 0) this.#counts.delete(v);
+      else this.#counts.set(v, n);
+      this.#head++;
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#times.length) {
+      this.#times = this.#times.slice(this.#head);
+      this.#values = this.#values.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  get size(): number {
+    return this.#counts.size;
+  }
+
+  /** Observations still in the window. */
+  get entries(): number {
+    return this.#times.length - this.#head;
+  }
+
+  /** The distinct values in the window. */
+  values(): IterableIterator<T> {
+    return this.#counts.keys();
+  }
+
+  get firstTime(): number {
+    return this.#times.length > this.#head ? this.#times[this.#head]! : Infinity;
+  }
+
+  get lastTime(): number {
+    return this.#times.length > this.#head ? this.#times[this.#times.length - 1]! : -Infinity;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Episodes: one alert per attacker/victim/category while the evidence keeps
+ * coming. The first evidence opens the episode, later evidence updates it
+ * (end, counts, samples), and a quiet gap closes it.
+ * @module
+ */
+import type { Alert } from './alert.js';
+
+/** Sample Community IDs kept per alert, enough to pull up the flows. */
+export const SAMPLE_FLOWS = 5;
+
+export class EpisodeBook {
+  #open = new Map<string, Alert>();
+  #closed: Alert[] = [];
+
+  /** Evidence quieter than this ends an episode. */
+  constructor(readonly gapUs: number) {}
+
+  /** Opens the episode of `key` with `open()` or extends it; `update` applies the new evidence. */
+  note(key: string, timeUs: number, open: () => Alert, update: (a: Alert) => void): void {
+    let alert = this.#open.get(key);
+    if (alert && timeUs - alert.end > this.gapUs) {
+      this.#closed.push(alert);
+      alert = undefined;
+    }
+    if (!alert) {
+      alert = open();
+      this.#open.set(key, alert);
+    }
+    if (timeUs > alert.end) alert.end = timeUs;
+    update(alert);
+  }
+
+  isOpen(key: string): boolean {
+    return this.#open.has(key);
+  }
+
+  /** Closes episodes quiet for longer than the gap at `nowUs`. */
+  closeQuiet(nowUs: number): void {
+    for (const [key, alert] of this.#open) {
+      if (nowUs - alert.end > this.gapUs) {
+        this.#closed.push(alert);
+        this.#open.delete(key);
+      }
+    }
+  }
+
+  /** Every alert, closed and open, in start order; the book is then empty. */
+  drain(): Alert[] {
+    const all = [...this.#closed, ...this.#open.values()].sort((a, b) => a.start - b.start);
+    this.#closed = [];
+    this.#open.clear();
+    return all;
+  }
+}
+
+export function addSample(alert: Alert, communityId: string): void {
+  const samples = (alert.details.sample_flows ??= []) as string[];
+  if (samples.length < SAMPLE_FLOWS && !samples.includes(communityId)) samples.push(communityId);
+}

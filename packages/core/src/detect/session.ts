@@ -1,0 +1,50 @@
+/**
+ * A detection session: every detector over the flow batches of one source
+ * (a capture being ingested), alerts at the end.
+ *
+ * @example
+ * const session = new DetectionSession();
+ * for await (const batch of capture) session.observe(batch);
+ * const alerts = session.finish();
+ * @module
+ */
+import type { RecordBatch } from 'apache-arrow';
+
+import type { Alert } from './alert.js';
+import { DEFAULT_DETECTION, type DetectionConfig } from './config.js';
+import type { Detector } from './detector.js';
+import { IpSweepDetector } from './detectors/ip-sweep.js';
+import { PortScanDetector } from './detectors/port-scan.js';
+import { SynFloodDetector } from './detectors/syn-flood.js';
+import { FlowView } from './flow-view.js';
+
+const PRUNE_EVERY_FLOWS = 16_384;
+
+export function makeDetectors(config: DetectionConfig = DEFAULT_DETECTION): Detector[] {
+  return [new PortScanDetector(config), new IpSweepDetector(config), new SynFloodDetector(config)];
+}
+
+export class DetectionSession {
+  #detectors: Detector[];
+  #clock = -Infinity;
+  #seen = 0;
+
+  constructor(config: DetectionConfig = DEFAULT_DETECTION) {
+    this.#detectors = makeDetectors(config);
+  }
+
+  observe(batch: RecordBatch): void {
+    const view = new FlowView(batch);
+    for (let row = 0; row < view.rows; row++) {
+      const t = view.start(row);
+      if (t > this.#clock) this.#clock = t;
+      for (const d of this.#detectors) d.observe(view, row, this.#clock);
+      if (++this.#seen % PRUNE_EVERY_FLOWS === 0) for (const d of this.#detectors) d.prune(this.#clock);
+    }
+  }
+
+  /** Every alert, ordered by start; the session starts afresh. */
+  finish(): Alert[] {
+    return this.#detectors.flatMap((d) => d.finish()).sort((a, b) => a.start - b.start);
+  }
+}
