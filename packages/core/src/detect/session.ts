@@ -29,8 +29,9 @@ export class DetectionSession {
   #clock = -Infinity;
   #seen = 0;
 
-  constructor(config: DetectionConfig = DEFAULT_DETECTION) {
-    this.#detectors = makeDetectors(config);
+  /** Every detector with `config`, or exactly the `detectors` given. */
+  constructor(options: { config?: DetectionConfig; detectors?: Detector[] } = {}) {
+    this.#detectors = options.detectors ?? makeDetectors(options.config ?? DEFAULT_DETECTION);
   }
 
   observe(batch: RecordBatch): void {
