@@ -5,8 +5,11 @@
  * `episodeGapSeconds` without new evidence.
  * @module
  */
+import { DEFAULT_DDOS, type DdosConfig } from './detectors/ddos.js';
+
 export interface DetectionConfig {
   episodeGapSeconds: number;
+  ddos: DdosConfig;
   portScan: { windowSeconds: number; minPorts: number; highPorts: number };
   ipSweep: { windowSeconds: number; minHosts: number; highHosts: number };
   synFlood: { windowSeconds: number; minAttempts: number; criticalAttempts: number };
@@ -14,6 +17,8 @@ export interface DetectionConfig {
 
 export const DEFAULT_DETECTION: DetectionConfig = {
   episodeGapSeconds: 300,
+  // Many sources converging on one target, or UDP reflection onto it.
+  ddos: DEFAULT_DDOS,
   // One source, one target: distinct ports probed (no payload, no completed handshake).
   portScan: { windowSeconds: 60, minPorts: 20, highPorts: 1000 },
   // One source, one port (or ICMP echo): distinct hosts probed.

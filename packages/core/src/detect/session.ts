@@ -13,6 +13,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Alert } from './alert.js';
 import { DEFAULT_DETECTION, type DetectionConfig } from './config.js';
 import type { Detector } from './detector.js';
+import { DdosDetector } from './detectors/ddos.js';
 import { IpSweepDetector } from './detectors/ip-sweep.js';
 import { PortScanDetector } from './detectors/port-scan.js';
 import { SynFloodDetector } from './detectors/syn-flood.js';
@@ -21,7 +22,12 @@ import { FlowView } from './flow-view.js';
 const PRUNE_EVERY_FLOWS = 16_384;
 
 export function makeDetectors(config: DetectionConfig = DEFAULT_DETECTION): Detector[] {
-  return [new PortScanDetector(config), new IpSweepDetector(config), new SynFloodDetector(config)];
+  return [
+    new PortScanDetector(config),
+    new IpSweepDetector(config),
+    new SynFloodDetector(config),
+    new DdosDetector({ ...config.ddos, episodeGapSeconds: config.episodeGapSeconds }),
+  ];
 }
 
 export class DetectionSession {

@@ -1,0 +1,134 @@
+/**
+ * `ddos`: many sources converging on one target. Per target host over a
+ * short window: at least `minSources` distinct sources and `minPackets`
+ * packets towards it. When most of that traffic comes from UDP service
+ * ports that answer small requests with large responses (DNS 53, NTP 123,
+ * SNMP 161, ISAKMP 500/4500, SSDP 1900, ...), it is reflection/amplification:
+ * the sources are reflectors, the target is the spoofed victim.
+ * Severity 2; 1 from `criticalPackets` packets in the window.
+ * @module
+ */
+import type { Alert } from '../alert.js';
+import type { Detector } from '../detector.js';
+import { DistinctWindow } from '../distinct-window.js';
+import { addSample, EpisodeBook } from '../episodes.js';
+import type { FlowView } from '../flow-view.js';
+
+/**
+ * UDP services abused for amplification (US-CERT TA14-017A and later
+ * reports): chargen, DNS, portmap, NTP, NetBIOS, SNMP, CLDAP, ISAKMP/IKE and
+ * its NAT-T port, RIP, MS-SQL browser, SSDP, ARD, STUN, WS-Discovery, mDNS,
+ * CoAP, Ubiquiti discovery, memcached, Steam, DVR (37810).
+ */
+export const AMPLIFICATION_PORTS: ReadonlySet<number> = new Set([
+  19, 53, 111, 123, 137, 161, 389, 500, 520, 1434, 1900, 3283, 3478, 3702, 4500, 5353, 5683, 10001, 11211, 27015, 37810,
+]);
+
+export interface DdosConfig {
+  windowSeconds: number;
+  minSources: number;
+  minPackets: number;
+  criticalPackets: number;
+  episodeGapSeconds: number;
+}
+
+export const DEFAULT_DDOS: DdosConfig = {
+  windowSeconds: 10,
+  minSources: 50,
+  minPackets: 1000,
+  criticalPackets: 100_000,
+  episodeGapSeconds: 300,
+};
+
+interface Target {
+  sources: DistinctWindow<string>;
+  packets: { time: number; packets: number; amplified: boolean }[];
+  packetsInWindow: number;
+  amplifiedInWindow: number;
+}
+
+export class DdosDetector implements Detector {
+  readonly name = 'ddos';
+  #targets = new Map<string, Target>();
+  #episodes: EpisodeBook;
+  #sources = new Map<string, Set<string>>();
+
+  constructor(private readonly config: DdosConfig = DEFAULT_DDOS) {
+    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+  }
+
+  observe(v: FlowView, row: number, clockUs: number): void {
+    // Traffic towards the target: the forward side for most flows; for a
+    // reflected response, the side that sent first is the reflector.
+    const dst = v.dstIp(row);
+    const src = v.srcIp(row);
+    const packets = Number(v.pktsFwd[row]!);
+    const amplified = v.proto[row] === 17 && AMPLIFICATION_PORTS.has(v.srcPort[row]!) && v.pktsRev[row]! === 0n;
+    const t = v.start(row);
+    const windowUs = this.config.windowSeconds * 1e6;
+    let target = this.#targets.get(dst);
+    if (!target) {
+      target = { sources: new DistinctWindow(windowUs), packets: [], packetsInWindow: 0, amplifiedInWindow: 0 };
+      this.#targets.set(dst, target);
+    }
+    target.sources.add(t, src);
+    target.sources.expire(clockUs);
+    target.packets.push({ time: t, packets, amplified });
+    target.packetsInWindow += packets;
+    if (amplified) target.amplifiedInWindow += packets;
+    let drop = 0;
+    while (drop < target.packets.length && target.packets[drop]!.time <= clockUs - windowUs) {
+      const old = target.packets[drop++]!;
+      target.packetsInWindow -= old.packets;
+      if (old.amplified) target.amplifiedInWindow -= old.packets;
+    }
+    if (drop) target.packets.splice(0, drop);
+
+    const { minSources, minPackets, criticalPackets, windowSeconds } = this.config;
+    const over = target.sources.size >= minSources && target.packetsInWindow >= minPackets;
+    if (!over && !this.#episodes.isOpen(dst)) return;
+    const reflection = target.amplifiedInWindow * 2 > target.packetsInWindow;
+    this.#episodes.note(
+      dst,
+      t,
+      () => {
+        this.#sources.set(dst, new Set(target.sources.values()));
+        return {
+          category: 'ddos', severity: 2, detector: this.name, start: target.sources.firstTime, end: t,
+          dst_ip: dst, message: '',
+          details: { packets: target.packetsInWindow - packets, window_seconds: windowSeconds, threshold_sources: minSources, threshold_packets: minPackets },
+        };
+      },
+      (a) => {
+        const sources = this.#sources.get(dst)!;
+        sources.add(src);
+        a.details.packets = (a.details.packets as number) + packets;
+        a.details.distinct_sources = sources.size;
+        a.details.max_packets_in_window = Math.max((a.details.max_packets_in_window as number) ?? 0, target.packetsInWindow);
+        if (reflection) {
+          a.details.kind = 'udp_amplification';
+          a.details.reflector_port = v.srcPort[row];
+          a.proto = 17;
+        } else a.details.kind ??= 'many_sources';
+        if (target.packetsInWindow >= criticalPackets) a.severity = 1;
+        a.message =
+          a.details.kind === 'udp_amplification'
+            ? `DDoS (UDP amplification via port ${a.details.reflector_port}): ${sources.size} reflectors flooding ${dst}`
+            : `DDoS: ${sources.size} sources flooding ${dst}`;
+        addSample(a, v.communityId(row));
+      },
+    );
+  }
+
+  prune(clockUs: number): void {
+    const windowUs = this.config.windowSeconds * 1e6;
+    for (const [key, t] of this.#targets) if (t.sources.lastTime < clockUs - windowUs) this.#targets.delete(key);
+    this.#episodes.closeQuiet(clockUs);
+  }
+
+  finish(): Alert[] {
+    this.#targets.clear();
+    this.#sources.clear();
+    return this.#episodes.drain();
+  }
+}
