@@ -6,10 +6,12 @@
  * @module
  */
 import { DEFAULT_DDOS, type DdosConfig } from './detectors/ddos.js';
+import { DEFAULT_TRAFFIC_SPIKE, type TrafficSpikeConfig } from './detectors/traffic-spike.js';
 
 export interface DetectionConfig {
   episodeGapSeconds: number;
   ddos: DdosConfig;
+  trafficSpike: TrafficSpikeConfig;
   portScan: { windowSeconds: number; minPorts: number; highPorts: number };
   ipSweep: { windowSeconds: number; minHosts: number; highHosts: number };
   synFlood: { windowSeconds: number; minAttempts: number; criticalAttempts: number };
@@ -19,6 +21,8 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   episodeGapSeconds: 300,
   // Many sources converging on one target, or UDP reflection onto it.
   ddos: DEFAULT_DDOS,
+  // A host's bytes per 10 s far above its own baseline.
+  trafficSpike: DEFAULT_TRAFFIC_SPIKE,
   // One source, one target: distinct ports probed (no payload, no completed handshake).
   portScan: { windowSeconds: 60, minPorts: 20, highPorts: 1000 },
   // One source, one port (or ICMP echo): distinct hosts probed.

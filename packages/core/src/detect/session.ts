@@ -14,6 +14,7 @@ import type { Alert } from './alert.js';
 import { DEFAULT_DETECTION, type DetectionConfig } from './config.js';
 import type { Detector } from './detector.js';
 import { DdosDetector } from './detectors/ddos.js';
+import { TrafficSpikeDetector } from './detectors/traffic-spike.js';
 import { IpSweepDetector } from './detectors/ip-sweep.js';
 import { PortScanDetector } from './detectors/port-scan.js';
 import { SynFloodDetector } from './detectors/syn-flood.js';
@@ -27,6 +28,7 @@ export function makeDetectors(config: DetectionConfig = DEFAULT_DETECTION): Dete
     new IpSweepDetector(config),
     new SynFloodDetector(config),
     new DdosDetector({ ...config.ddos, episodeGapSeconds: config.episodeGapSeconds }),
+    new TrafficSpikeDetector({ ...config.trafficSpike, episodeGapSeconds: config.episodeGapSeconds }),
   ];
 }
 

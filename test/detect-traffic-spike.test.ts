@@ -1,0 +1,48 @@
+/** `traffic_spike`: a host far above its own baseline, judged per 10 s bin. */
+import { Capture, DetectionSession } from '@mommynet/core';
+import { udpFrame } from '@mommynet/core/synth';
+import { describe, expect, it } from 'vitest';
+
+import { DEFAULT_TRAFFIC_SPIKE, TrafficSpikeDetector } from '../packages/core/src/detect/detectors/traffic-spike.js';
+import { CORPUS_PCAPS, corpusFiles, haveCorpus } from './support/corpus.js';
+import { writeCapture } from './support/synthetic.js';
+
+async function detect(path: string, minBytes = DEFAULT_TRAFFIC_SPIKE.minBytes) {
+  const session = new DetectionSession({ detectors: [new TrafficSpikeDetector({ ...DEFAULT_TRAFFIC_SPIKE, minBytes })] });
+  for await (const batch of Capture.openFile(path)) session.observe(batch);
+  return session.finish();
+}
+
+const t0 = 1_700_000_000_000_000;
+/** One 1000-byte datagram per flow, `perBin` flows in each 10 s bin. */
+function traffic(perBin: number[]) {
+  const frames = [];
+  let port = 1024;
+  for (const [bin, n] of perBin.entries())
+    for (let i = 0; i < n; i++)
+      frames.push({
+        tsMicros: t0 + bin * 10_000_000 + i * 1000,
+        frame: udpFrame({ src: '10.6.0.2', dst: '10.6.0.1', srcPort: port++, dstPort: 9000, payload: new Uint8Array(1000) }),
+      });
+  return writeCapture(frames);
+}
+
+describe('traffic_spike', () => {
+  it("flags a bin far above the host's own baseline, once its baseline exists", async () => {
+    const alerts = await detect(traffic([5, 5, 5, 5, 5, 5, 5, 5, 400, 5]), 100_000);
+    expect(alerts).toHaveLength(2); // both ends of the traffic spiked
+    expect(alerts.map((a) => a.src_ip).sort()).toEqual(['10.6.0.1', '10.6.0.2']);
+    expect(alerts[0]!.details).toMatchObject({ max_bin_bytes: 400_000, baseline_bytes: expect.any(Number) });
+    expect(alerts[0]!.severity).toBe(3);
+  });
+
+  it('stays quiet without history, under the byte floor, or for steady traffic', async () => {
+    expect(await detect(traffic([5, 400]), 100_000)).toEqual([]); // no baseline yet
+    expect(await detect(traffic([5, 5, 5, 5, 5, 5, 5, 5, 400]))).toEqual([]); // 400 kB < 50 MB
+    expect(await detect(traffic(Array(20).fill(50)), 1000)).toEqual([]);
+  });
+
+  it.skipIf(!haveCorpus)('raises nothing on the corpus with its defaults', async () => {
+    for (const path of corpusFiles(CORPUS_PCAPS)) expect(await detect(path), path).toEqual([]);
+  });
+});
