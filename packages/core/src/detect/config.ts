@@ -5,6 +5,8 @@
  * `episodeGapSeconds` without new evidence.
  * @module
  */
+import { type BeaconingConfig, DEFAULT_BEACONING } from './detectors/beaconing.js';
+import { type BruteForceConfig, DEFAULT_BRUTE_FORCE } from './detectors/brute-force.js';
 import { DEFAULT_DDOS, type DdosConfig } from './detectors/ddos.js';
 import { DEFAULT_TRAFFIC_SPIKE, type TrafficSpikeConfig } from './detectors/traffic-spike.js';
 
@@ -12,6 +14,8 @@ export interface DetectionConfig {
   episodeGapSeconds: number;
   ddos: DdosConfig;
   trafficSpike: TrafficSpikeConfig;
+  bruteForce: BruteForceConfig;
+  beaconing: BeaconingConfig;
   portScan: { windowSeconds: number; minPorts: number; highPorts: number };
   ipSweep: { windowSeconds: number; minHosts: number; highHosts: number };
   synFlood: { windowSeconds: number; minAttempts: number; criticalAttempts: number };
@@ -23,6 +27,10 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   ddos: DEFAULT_DDOS,
   // A host's bytes per 10 s far above its own baseline.
   trafficSpike: DEFAULT_TRAFFIC_SPIKE,
+  // Many short, alike logins to one authentication service.
+  bruteForce: DEFAULT_BRUTE_FORCE,
+  // Regular check-ins to one external peer.
+  beaconing: DEFAULT_BEACONING,
   // One source, one target: distinct ports probed (no payload, no completed handshake).
   portScan: { windowSeconds: 60, minPorts: 20, highPorts: 1000 },
   // One source, one port (or ICMP echo): distinct hosts probed.

@@ -60,7 +60,7 @@ const MAX_MESSAGES = 16;
 const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
 
 /** RFC 1035 §5.1 presentation form of one label. */
-function escapeLabel(label: Uint8Array): string {
+export function escapeLabel(label: Uint8Array): string {
   let s = '';
   for (const c of label) {
     if (c === 0x2e || c === 0x5c) s += '\\' + String.fromCharCode(c);
@@ -95,7 +95,7 @@ export function readName(msg: Uint8Array, at: number): { name: DnsName; end: num
     if ((len & 0xc0) === 0xc0) {
       if (pos + 1 >= msg.length) break;
       const target = ((len & 0x3f) << 8) | msg[pos + 1]!;
-      // Only backwards, into what came before this name part: no loops.
+      // Only backwards, and a bounded number of times: no endless loops.
       if (target >= pos || ++hops > MAX_POINTER_HOPS) return undefined;
       if (end < 0) end = pos + 2;
       pos = target;
@@ -104,7 +104,8 @@ export function readName(msg: Uint8Array, at: number): { name: DnsName; end: num
     if (len & 0xc0) return undefined; // 0x40, 0x80: extended label types, obsolete
     wire += len + 1;
     if (wire + 1 > MAX_NAME_WIRE) return undefined;
-    labels.push(msg.subarray(pos + 1, Math.min(pos + 1 + len, msg.length)));
+    // A label cut short counts with its declared length; its bytes as far as they go.
+    if (pos + 1 < msg.length) labels.push(msg.subarray(pos + 1, Math.min(pos + 1 + len, msg.length)));
     length += len + 1;
     if (len > maxLabel) maxLabel = len;
     pos += 1 + len;
@@ -148,7 +149,7 @@ export function parseDnsMessage(msg: Uint8Array): { message: DnsMessage; length:
     const r = readName(msg, pos);
     if (!r) return message.questions.length > 0 ? { message, length: -1 } : undefined;
     if (r.end < 0 || r.end + 4 > msg.length) {
-      if (r.name.labels.length > 0 || r.end >= 0) message.questions.push({ ...r.name, qtype: r.end >= 0 && r.end + 2 <= msg.length ? u16(msg, r.end) : -1 });
+      if (r.name.maxLabel > 0 || r.end >= 0) message.questions.push({ ...r.name, qtype: r.end >= 0 && r.end + 2 <= msg.length ? u16(msg, r.end) : -1 });
       return { message, length: -1 };
     }
     message.questions.push({ ...r.name, qtype: u16(msg, r.end) });

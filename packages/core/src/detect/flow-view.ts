@@ -31,6 +31,14 @@ export class FlowView {
   readonly payloadFwd: BigUint64Array;
   readonly payloadRev: BigUint64Array;
   readonly synCount: Uint32Array;
+  /** First payload bytes sent by src (`payload_fwd`) and by dst (`payload_rev`), without copying. */
+  readonly firstPayloadFwd: (row: number) => Uint8Array;
+  readonly firstPayloadRev: (row: number) => Uint8Array;
+  /** Mean and population standard deviation of IP packet sizes; meaningless (null in the record) when that side sent nothing. */
+  readonly pktSizeMeanFwd: Float64Array;
+  readonly pktSizeMeanRev: Float64Array;
+  readonly pktSizeStdFwd: Float64Array;
+  readonly pktSizeStdRev: Float64Array;
 
   constructor(batch: RecordBatch) {
     this.rows = batch.numRows;
@@ -48,6 +56,12 @@ export class FlowView {
     this.payloadFwd = col(batch, 'payload_bytes_fwd').values as BigUint64Array;
     this.payloadRev = col(batch, 'payload_bytes_rev').values as BigUint64Array;
     this.synCount = col(batch, 'syn_count').values as Uint32Array;
+    this.firstPayloadFwd = bytes(col(batch, 'payload_fwd'));
+    this.firstPayloadRev = bytes(col(batch, 'payload_rev'));
+    this.pktSizeMeanFwd = col(batch, 'pkt_size_mean_fwd').values as Float64Array;
+    this.pktSizeMeanRev = col(batch, 'pkt_size_mean_rev').values as Float64Array;
+    this.pktSizeStdFwd = col(batch, 'pkt_size_std_fwd').values as Float64Array;
+    this.pktSizeStdRev = col(batch, 'pkt_size_std_rev').values as Float64Array;
   }
 
   start(row: number): number {
@@ -63,4 +77,11 @@ export class FlowView {
     const state = this.connState(row);
     return state === 'S0' || state === 'REJ' || state === 'RSTOS0' || state === 'RSTO' || state === 'RSTR' || state === 'SH' || state === 'OTH';
   }
+}
+
+/** A binary column's values, each a view into the Arrow buffer. */
+function bytes(data: Data): (row: number) => Uint8Array {
+  const offsets = data.valueOffsets as Int32Array;
+  const values = data.values as Uint8Array;
+  return (row) => values.subarray(offsets[row]!, offsets[row + 1]!);
 }

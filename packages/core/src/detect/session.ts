@@ -13,6 +13,8 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Alert } from './alert.js';
 import { DEFAULT_DETECTION, type DetectionConfig } from './config.js';
 import type { Detector } from './detector.js';
+import { BeaconingDetector } from './detectors/beaconing.js';
+import { BruteForceDetector } from './detectors/brute-force.js';
 import { DdosDetector } from './detectors/ddos.js';
 import { TrafficSpikeDetector } from './detectors/traffic-spike.js';
 import { IpSweepDetector } from './detectors/ip-sweep.js';
@@ -29,6 +31,8 @@ export function makeDetectors(config: DetectionConfig = DEFAULT_DETECTION): Dete
     new SynFloodDetector(config),
     new DdosDetector({ ...config.ddos, episodeGapSeconds: config.episodeGapSeconds }),
     new TrafficSpikeDetector({ ...config.trafficSpike, episodeGapSeconds: config.episodeGapSeconds }),
+    new BruteForceDetector(config),
+    new BeaconingDetector(config),
   ];
 }
 
