@@ -6,7 +6,17 @@
  * --json).
  * @module
  */
-import { CaptureError, DEFAULT_STORE_PATH, DetectionSession, type IngestResult, ingestCapture, storeAlerts } from '@mommynet/core';
+import {
+  CaptureError,
+  DEFAULT_DETECTION,
+  DEFAULT_STORE_PATH,
+  type DetectionConfig,
+  DetectionSession,
+  type IngestResult,
+  ingestCapture,
+  SHIPPED_SIGNATURES,
+  storeAlerts,
+} from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
@@ -27,6 +37,8 @@ export function builder(y: Argv) {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress, only errors and the summary' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
     .option('detect', { type: 'boolean', default: true, describe: 'Run the detectors and store their alerts (--no-detect: flows only)' })
+    .option('intel', { type: 'string', array: true, describe: 'Threat-intel list: one IP, CIDR or domain per line (repeatable)' })
+    .option('signatures', { type: 'string', array: true, describe: 'Payload pattern file, instead of the shipped one (repeatable)' })
     .example('$0 ingest trace.pcap', 'into ./mommy.duckdb')
     .example("$0 ingest /var/captures 'old/**/*.pcap.gz' --db cases/incident-42.duckdb", 'a directory and a glob')
     .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote');
@@ -63,7 +75,24 @@ function describeResult(r: IngestResult): string | undefined {
   return undefined;
 }
 
+/** Detection settings from the options; lists and pattern files are read now, so a bad line stops before any capture. */
+function detectionConfig(argv: Args): DetectionConfig | undefined {
+  if (!argv.detect) return undefined;
+  const config: DetectionConfig = {
+    ...DEFAULT_DETECTION,
+    payloadSignature: { files: argv.signatures?.length ? argv.signatures : [SHIPPED_SIGNATURES] },
+    threatIntel: { lists: argv.intel ?? [] },
+  };
+  try {
+    new DetectionSession({ config });
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+  return config;
+}
+
 export async function handler(argv: Args): Promise<void> {
+  const detection = detectionConfig(argv);
   const started = performance.now();
   const { files, missing } = expandCaptureArgs(argv.captures);
   for (const m of missing) process.stderr.write(`mommy-forensics: ${m}: no capture files found\n`);
@@ -78,7 +107,7 @@ export async function handler(argv: Args): Promise<void> {
   try {
     for (const [i, file] of files.entries()) {
       progress.startFile(file, i, files.length);
-      const detection = argv.detect ? new DetectionSession() : undefined;
+      const session = detection && new DetectionSession({ config: detection });
       let result: IngestResult;
       try {
         result = await ingestCapture(store, file, {
@@ -86,10 +115,10 @@ export async function handler(argv: Args): Promise<void> {
           force: argv.force,
           ...(argv.sensor !== undefined && { sensor: argv.sensor }),
           onProgress: (p) => progress.update(p),
-          ...(detection && { onBatch: (batch) => detection.observe(batch) }),
+          ...(session && { onBatch: (batch) => session.observe(batch) }),
         });
-        if (detection && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
-          const alerts = detection.finish();
+        if (session && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
+          const alerts = session.finish();
           await storeAlerts(store, result.captureId, alerts);
           summary.alerts += alerts.length;
         }

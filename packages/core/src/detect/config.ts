@@ -8,6 +8,8 @@
 import { type BeaconingConfig, DEFAULT_BEACONING } from './detectors/beaconing.js';
 import { type BruteForceConfig, DEFAULT_BRUTE_FORCE } from './detectors/brute-force.js';
 import { DEFAULT_DDOS, type DdosConfig } from './detectors/ddos.js';
+import { DEFAULT_PAYLOAD_SIGNATURE, type PayloadSignatureConfig } from './detectors/payload-signature.js';
+import { DEFAULT_THREAT_INTEL, type ThreatIntelConfig } from './detectors/threat-intel.js';
 import { DEFAULT_TRAFFIC_SPIKE, type TrafficSpikeConfig } from './detectors/traffic-spike.js';
 
 export interface DetectionConfig {
@@ -16,6 +18,8 @@ export interface DetectionConfig {
   trafficSpike: TrafficSpikeConfig;
   bruteForce: BruteForceConfig;
   beaconing: BeaconingConfig;
+  payloadSignature: PayloadSignatureConfig;
+  threatIntel: ThreatIntelConfig;
   portScan: { windowSeconds: number; minPorts: number; highPorts: number };
   ipSweep: { windowSeconds: number; minHosts: number; highHosts: number };
   synFlood: { windowSeconds: number; minAttempts: number; criticalAttempts: number };
@@ -31,6 +35,10 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   bruteForce: DEFAULT_BRUTE_FORCE,
   // Regular check-ins to one external peer.
   beaconing: DEFAULT_BEACONING,
+  // Attack patterns in the first payload bytes (packages/core/data/signatures.txt).
+  payloadSignature: DEFAULT_PAYLOAD_SIGNATURE,
+  // Addresses, prefixes and domains from the user's lists (none by default).
+  threatIntel: DEFAULT_THREAT_INTEL,
   // One source, one target: distinct ports probed (no payload, no completed handshake).
   portScan: { windowSeconds: 60, minPorts: 20, highPorts: 1000 },
   // One source, one port (or ICMP echo): distinct hosts probed.

@@ -16,6 +16,8 @@ import type { Detector } from './detector.js';
 import { BeaconingDetector } from './detectors/beaconing.js';
 import { BruteForceDetector } from './detectors/brute-force.js';
 import { DdosDetector } from './detectors/ddos.js';
+import { PayloadSignatureDetector } from './detectors/payload-signature.js';
+import { ThreatIntelDetector } from './detectors/threat-intel.js';
 import { TrafficSpikeDetector } from './detectors/traffic-spike.js';
 import { IpSweepDetector } from './detectors/ip-sweep.js';
 import { PortScanDetector } from './detectors/port-scan.js';
@@ -33,6 +35,8 @@ export function makeDetectors(config: DetectionConfig = DEFAULT_DETECTION): Dete
     new TrafficSpikeDetector({ ...config.trafficSpike, episodeGapSeconds: config.episodeGapSeconds }),
     new BruteForceDetector(config),
     new BeaconingDetector(config),
+    new PayloadSignatureDetector(config, config.payloadSignature),
+    new ThreatIntelDetector(config, config.threatIntel),
   ];
 }
 

@@ -1,0 +1,137 @@
+/**
+ * `payload_signature`: SQL injection, cross-site scripting, command injection
+ * and path traversal patterns in the first payload bytes of each direction
+ * (`payload_fwd`, `payload_rev`), URL-decoded before matching (see
+ * signatures.ts). Per direction, the first matching pattern of each category
+ * counts. The sender of the matching bytes is the alert's source, the other
+ * side its destination; one alert per (source, destination, pattern) episode.
+ * `details`: `signature`, `signature_category`, `pattern` (the regex),
+ * `match` (the decoded text it matched, up to 120 characters) and `excerpt`
+ * (with 40 characters either side) from the first flow, `direction` (fwd/rev
+ * in that flow), `flows`, `sample_flows`. The matched text is
+ * attacker-controlled: it is stored as data, escape it when showing it.
+ * Severity 2 for the injection classes (sqli, xss, cmdi), 3 for the rest. SQL
+ * patterns are not applied on database ports (1433, 1521, 3306, 5432, 50000):
+ * SQL is the normal payload there.
+ *
+ * @example
+ * const session = new DetectionSession({ detectors: [new PayloadSignatureDetector(DEFAULT_DETECTION)] });
+ * @module
+ */
+import type { Alert, Severity } from '../alert.js';
+import type { DetectionConfig } from '../config.js';
+import type { Detector } from '../detector.js';
+import { addSample, EpisodeBook } from '../episodes.js';
+import type { FlowView } from '../flow-view.js';
+import { latin1, loadSignatures, type Signature, SHIPPED_SIGNATURES, urlDecode } from '../signatures.js';
+
+export interface PayloadSignatureConfig {
+  /** Pattern files (`category-subtype<TAB>regex` a line); default: the shipped one. */
+  files: string[];
+}
+
+export const DEFAULT_PAYLOAD_SIGNATURE: PayloadSignatureConfig = { files: [SHIPPED_SIGNATURES] };
+
+/** Severity by pattern category; other categories are 3 (medium). */
+export const SIGNATURE_SEVERITY: Readonly<Record<string, Severity>> = { sqli: 2, xss: 2, cmdi: 2 };
+
+/** Server ports of SQL databases (MS SQL, Oracle, MySQL, PostgreSQL, DB2): no sqli patterns there. */
+const SQL_PORTS = new Set([1433, 1521, 3306, 5432, 50000]);
+
+/** Longest matched text kept in an alert, and the context kept on each side of it. */
+const MAX_MATCH = 120;
+const CONTEXT = 40;
+
+let shipped: Signature[] | undefined;
+
+export class PayloadSignatureDetector implements Detector {
+  readonly name = 'payload_signature';
+  #episodes: EpisodeBook;
+  /** Patterns grouped by category, in file order. */
+  #byCategory: Signature[][];
+
+  /** `signatures` overrides the configured files (tests, callers that load them once). */
+  constructor(config: DetectionConfig, options: Partial<PayloadSignatureConfig> & { signatures?: Signature[] } = {}) {
+    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+    const files = options.files ?? DEFAULT_PAYLOAD_SIGNATURE.files;
+    const sigs =
+      options.signatures ??
+      files.flatMap((f) => (f === SHIPPED_SIGNATURES ? (shipped ??= loadSignatures(f)) : loadSignatures(f)));
+    const groups = new Map<string, Signature[]>();
+    for (const s of sigs) {
+      const g = groups.get(s.category);
+      if (g) g.push(s);
+      else groups.set(s.category, [s]);
+    }
+    this.#byCategory = [...groups.values()];
+  }
+
+  observe(v: FlowView, row: number): void {
+    const fwd = v.firstPayloadFwd(row);
+    const rev = v.firstPayloadRev(row);
+    if (fwd.length === 0 && rev.length === 0) return;
+    const sqlProtocol = SQL_PORTS.has(v.dstPort[row]!) || SQL_PORTS.has(v.srcPort[row]!);
+    if (fwd.length > 0) this.#scan(v, row, fwd, true, sqlProtocol);
+    if (rev.length > 0) this.#scan(v, row, rev, false, sqlProtocol);
+  }
+
+  #scan(v: FlowView, row: number, payload: Uint8Array, fwd: boolean, sqlProtocol: boolean): void {
+    const text = urlDecode(latin1(payload));
+    for (const group of this.#byCategory) {
+      if (sqlProtocol && group[0]!.category === 'sqli') continue;
+      for (const sig of group) {
+        const m = sig.regex.exec(text);
+        if (!m) continue;
+        const excerpt = text.slice(Math.max(0, m.index - CONTEXT), m.index + Math.min(m[0].length, MAX_MATCH) + CONTEXT);
+        this.#note(v, row, fwd, sig, m[0].slice(0, MAX_MATCH), excerpt);
+        break;
+      }
+    }
+  }
+
+  #note(v: FlowView, row: number, fwd: boolean, sig: Signature, matched: string, excerpt: string): void {
+    // The sender of the matching bytes is the source.
+    const src = fwd ? v.srcIp(row) : v.dstIp(row);
+    const dst = fwd ? v.dstIp(row) : v.srcIp(row);
+    const dstPort = fwd ? v.dstPort[row]! : v.srcPort[row]!;
+    const key = `${src}>${dst}>${sig.name}`;
+    const t = v.start(row);
+    this.#episodes.note(
+      key,
+      t,
+      () => ({
+        category: 'payload_signature',
+        severity: SIGNATURE_SEVERITY[sig.category] ?? 3,
+        detector: this.name,
+        start: t,
+        end: t,
+        src_ip: src,
+        dst_ip: dst,
+        dst_port: dstPort,
+        proto: v.proto[row],
+        message: `payload signature ${sig.name}: ${src} to ${dst} port ${dstPort}`,
+        details: {
+          signature: sig.name,
+          signature_category: sig.category,
+          pattern: sig.pattern,
+          match: matched,
+          excerpt,
+          direction: fwd ? 'fwd' : 'rev',
+          flows: 0,
+        },
+      }),
+      (a) => {
+        a.details.flows = (a.details.flows as number) + 1;
+        addSample(a, v.communityId(row));
+      },
+    );
+  }
+
+  prune(clockUs: number): void {
+    this.#episodes.closeQuiet(clockUs);
+  }
+
+  finish(): Alert[] {
+    return this.#episodes.drain();
+  }
+}
