@@ -7,10 +7,12 @@ import type { Data, RecordBatch } from 'apache-arrow';
 
 const latin1 = new TextDecoder('latin1');
 
+/** A string column's values, each decoded once per batch however many detectors ask. */
 function strings(data: Data): (row: number) => string {
   const offsets = data.valueOffsets as Int32Array;
   const bytes = data.values as Uint8Array;
-  return (row) => latin1.decode(bytes.subarray(offsets[row]!, offsets[row + 1]!));
+  const decoded: (string | undefined)[] = new Array(data.length);
+  return (row) => (decoded[row] ??= latin1.decode(bytes.subarray(offsets[row]!, offsets[row + 1]!)));
 }
 
 const col = (batch: RecordBatch, name: string) => batch.getChild(name)!.data[0]!;
