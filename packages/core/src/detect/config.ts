@@ -8,6 +8,8 @@
 import { type BeaconingConfig, DEFAULT_BEACONING } from './detectors/beaconing.js';
 import { type BruteForceConfig, DEFAULT_BRUTE_FORCE } from './detectors/brute-force.js';
 import { DEFAULT_DDOS, type DdosConfig } from './detectors/ddos.js';
+import { DEFAULT_DNS_TUNNEL, type DnsTunnelConfig } from './detectors/dns-tunnel.js';
+import { DEFAULT_ICMP_TUNNEL, type IcmpTunnelConfig } from './detectors/icmp-tunnel.js';
 import { DEFAULT_PAYLOAD_SIGNATURE, type PayloadSignatureConfig } from './detectors/payload-signature.js';
 import { DEFAULT_THREAT_INTEL, type ThreatIntelConfig } from './detectors/threat-intel.js';
 import { DEFAULT_TRAFFIC_SPIKE, type TrafficSpikeConfig } from './detectors/traffic-spike.js';
@@ -20,6 +22,8 @@ export interface DetectionConfig {
   beaconing: BeaconingConfig;
   payloadSignature: PayloadSignatureConfig;
   threatIntel: ThreatIntelConfig;
+  dnsTunnel: DnsTunnelConfig;
+  icmpTunnel: IcmpTunnelConfig;
   portScan: { windowSeconds: number; minPorts: number; highPorts: number };
   ipSweep: { windowSeconds: number; minHosts: number; highHosts: number };
   synFlood: { windowSeconds: number; minAttempts: number; criticalAttempts: number };
@@ -39,6 +43,10 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   payloadSignature: DEFAULT_PAYLOAD_SIGNATURE,
   // Addresses, prefixes and domains from the user's lists (none by default).
   threatIntel: DEFAULT_THREAT_INTEL,
+  // Encoded names, odd record types, many names under one parent.
+  dnsTunnel: DEFAULT_DNS_TUNNEL,
+  // ICMP echo with large, varying or random payloads.
+  icmpTunnel: DEFAULT_ICMP_TUNNEL,
   // One source, one target: distinct ports probed (no payload, no completed handshake).
   portScan: { windowSeconds: 60, minPorts: 20, highPorts: 1000 },
   // One source, one port (or ICMP echo): distinct hosts probed.

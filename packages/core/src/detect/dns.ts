@@ -13,7 +13,7 @@
  * bytes outside printable ASCII): they are attacker-controlled data.
  *
  * @example
- * const [msg] = parseDnsMessages(view.payloadFwdBytes(row), { tcp: false });
+ * const [msg] = parseDnsMessages(view.firstPayloadFwd(row), { tcp: false });
  * msg?.questions[0]?.name; // 'www.example.com'
  * @module
  */

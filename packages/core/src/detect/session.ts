@@ -16,6 +16,8 @@ import type { Detector } from './detector.js';
 import { BeaconingDetector } from './detectors/beaconing.js';
 import { BruteForceDetector } from './detectors/brute-force.js';
 import { DdosDetector } from './detectors/ddos.js';
+import { DnsTunnelDetector } from './detectors/dns-tunnel.js';
+import { IcmpTunnelDetector } from './detectors/icmp-tunnel.js';
 import { PayloadSignatureDetector } from './detectors/payload-signature.js';
 import { ThreatIntelDetector } from './detectors/threat-intel.js';
 import { TrafficSpikeDetector } from './detectors/traffic-spike.js';
@@ -37,6 +39,8 @@ export function makeDetectors(config: DetectionConfig = DEFAULT_DETECTION): Dete
     new BeaconingDetector(config),
     new PayloadSignatureDetector(config, config.payloadSignature),
     new ThreatIntelDetector(config, config.threatIntel),
+    new DnsTunnelDetector(config),
+    new IcmpTunnelDetector(config),
   ];
 }
 
