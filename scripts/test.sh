@@ -6,6 +6,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 mkdir -p .test-results
+# The tests are TypeScript too: typecheck them (vitest only strips types).
+pnpm exec tsc -p test/tsconfig.json
+typecheck_status=$?
+
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json "$@"
 vitest_status=$?
 
@@ -15,8 +19,9 @@ sanitize_status=$?
 node -e '
   const r = require("./.test-results/vitest.json");
   const skipped = r.numPendingTests + r.numTodoTests;
-  const sanitizeFailed = Number(process.argv[1]) !== 0 ? 1 : 0;
-  console.log(`${r.numPassedTests + (sanitizeFailed ? 0 : 1)} passed, ${r.numFailedTests + sanitizeFailed} failed, ${skipped} skipped`);
-' "$sanitize_status"
+  const extra = process.argv.slice(1).map(Number); // sanitizer and typecheck: one test each
+  const failed = extra.filter((s) => s !== 0).length;
+  console.log(`${r.numPassedTests + extra.length - failed} passed, ${r.numFailedTests + failed} failed, ${skipped} skipped`);
+' "$sanitize_status" "$typecheck_status"
 
-[[ $vitest_status -eq 0 && $sanitize_status -eq 0 ]]
+[[ $vitest_status -eq 0 && $sanitize_status -eq 0 && $typecheck_status -eq 0 ]]

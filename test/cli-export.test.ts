@@ -165,8 +165,8 @@ describe('mommy-forensics export', () => {
     r = exportTo(file);
     expect(r.status).toBe(5);
     expect(r.stderr).toMatch(/^mommy-forensics: cannot write .*a-file: /);
-    r = runCli(['export', '--out', join(dir, 'x'), '--db', join(dir, 'none.duckdb')]);
-    expect(r.status).toBe(6);
-    expect(r.stderr).toMatch(/none\.duckdb: no such database/);
+    const missing = runCli(['export', '--out', join(dir, 'x'), '--db', join(dir, 'none.duckdb')]);
+    expect(missing.status).toBe(6);
+    expect(missing.stderr).toMatch(/none\.duckdb: no such database/);
   });
 });

@@ -7,19 +7,17 @@
  */
 import { join } from 'node:path';
 
-import { type Alert, Capture, DetectionSession, toEve, type FileOptions } from '@mommynet/core';
+import { type Alert, toEve, type FileOptions } from '@mommynet/core';
 import { seededRandom, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { BeaconingDetector, DEFAULT_BEACONING, isLocalAddress } from '../packages/core/src/detect/detectors/beaconing.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
+import { detectIn } from './support/detect.js';
 
-async function detect(path: string, detector = new BeaconingDetector(), options?: FileOptions): Promise<Alert[]> {
-  const session = new DetectionSession({ detectors: [detector] });
-  for await (const batch of Capture.openFile(path, options)) session.observe(batch);
-  return session.finish();
-}
+const detect = (path: string, detector = new BeaconingDetector(), options?: FileOptions): Promise<Alert[]> =>
+  detectIn(path, [detector], options);
 
 const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 

@@ -6,19 +6,16 @@
  */
 import { join } from 'node:path';
 
-import { type Alert, Capture, DetectionSession, toEve } from '@mommynet/core';
+import { type Alert, toEve } from '@mommynet/core';
 import { tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { BruteForceDetector, DEFAULT_BRUTE_FORCE } from '../packages/core/src/detect/detectors/brute-force.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { detectIn } from './support/detect.js';
 import { writeCapture } from './support/synthetic.js';
 
-async function detect(path: string): Promise<Alert[]> {
-  const session = new DetectionSession({ detectors: [new BruteForceDetector()] });
-  for await (const batch of Capture.openFile(path)) session.observe(batch);
-  return session.finish();
-}
+const detect = (path: string): Promise<Alert[]> => detectIn(path, [new BruteForceDetector()]);
 
 const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 

@@ -1,17 +1,13 @@
 /** `ddos`: many sources converging on one target, and UDP amplification. */
-import { Capture, DetectionSession } from '@mommynet/core';
 import { tcpFrame, TCP, udpFrame } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { DdosDetector } from '../packages/core/src/detect/detectors/ddos.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus } from './support/corpus.js';
+import { detectIn } from './support/detect.js';
 import { writeCapture } from './support/synthetic.js';
 
-async function detect(path: string) {
-  const session = new DetectionSession({ detectors: [new DdosDetector()] });
-  for await (const batch of Capture.openFile(path)) session.observe(batch);
-  return session.finish();
-}
+const detect = (path: string) => detectIn(path, [new DdosDetector()]);
 
 const t0 = 1_700_000_000_000_000;
 

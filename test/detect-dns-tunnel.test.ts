@@ -5,7 +5,7 @@
  * on synthetic traffic (each kind of evidence, thresholds, windows,
  * episodes, and look-alikes that must stay silent).
  */
-import { type Alert, Capture, DetectionSession } from '@mommynet/core';
+import { type Alert } from '@mommynet/core';
 import { randomBytes, seededRandom, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
@@ -13,6 +13,7 @@ import { DEFAULT_DNS_TUNNEL, DnsTunnelDetector } from '../packages/core/src/dete
 import { parseDnsMessage, parseDnsMessages, readName } from '../packages/core/src/detect/dns.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
+import { detectIn } from './support/detect.js';
 
 const NULL = 10;
 const TXT = 16;
@@ -52,11 +53,7 @@ function encodedLabel(random: () => number, n: number): string {
   return Array.from({ length: n }, () => BASE32[Math.floor(random() * 32)]).join('');
 }
 
-async function detect(path: string, detector = new DnsTunnelDetector()): Promise<Alert[]> {
-  const session = new DetectionSession({ detectors: [detector] });
-  for await (const batch of Capture.openFile(path)) session.observe(batch);
-  return session.finish();
-}
+const detect = (path: string, detector = new DnsTunnelDetector()): Promise<Alert[]> => detectIn(path, [detector]);
 
 const t0 = 1_700_000_000_000_000;
 const client = '10.20.0.5';

@@ -4,19 +4,16 @@
  * evidence, the packet threshold, pooling over flows and episodes on
  * synthetic echo traffic.
  */
-import { type Alert, Capture, DetectionSession } from '@mommynet/core';
+import { type Alert } from '@mommynet/core';
 import { icmpEchoFrame, icmpPing, randomBytes, seededRandom } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_ICMP_TUNNEL, IcmpTunnelDetector, randomness } from '../packages/core/src/detect/detectors/icmp-tunnel.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
+import { detectIn } from './support/detect.js';
 
-async function detect(path: string): Promise<Alert[]> {
-  const session = new DetectionSession({ detectors: [new IcmpTunnelDetector()] });
-  for await (const batch of Capture.openFile(path)) session.observe(batch);
-  return session.finish();
-}
+const detect = (path: string): Promise<Alert[]> => detectIn(path, [new IcmpTunnelDetector()]);
 
 const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 

@@ -1,17 +1,14 @@
 /** `traffic_spike`: a host far above its own baseline, judged per 10 s bin. */
-import { Capture, DetectionSession } from '@mommynet/core';
 import { udpFrame } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_TRAFFIC_SPIKE, TrafficSpikeDetector } from '../packages/core/src/detect/detectors/traffic-spike.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
+import { detectIn } from './support/detect.js';
 
-async function detect(path: string, minBytes = DEFAULT_TRAFFIC_SPIKE.minBytes) {
-  const session = new DetectionSession({ detectors: [new TrafficSpikeDetector({ ...DEFAULT_TRAFFIC_SPIKE, minBytes })] });
-  for await (const batch of Capture.openFile(path)) session.observe(batch);
-  return session.finish();
-}
+const detect = (path: string, minBytes = DEFAULT_TRAFFIC_SPIKE.minBytes) =>
+  detectIn(path, [new TrafficSpikeDetector({ ...DEFAULT_TRAFFIC_SPIKE, minBytes })]);
 
 const t0 = 1_700_000_000_000_000;
 /** One 1000-byte datagram per flow, `perBin` flows in each 10 s bin. */

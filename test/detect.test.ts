@@ -7,19 +7,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type Alert, ALERT_CATEGORIES, Capture, DetectionSession, toEve } from '@mommynet/core';
+import { type Alert, ALERT_CATEGORIES, toEve } from '@mommynet/core';
 import { TCP, tcpFrame, tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from './support/cli.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { detectIn } from './support/detect.js';
 import { writeCapture } from './support/synthetic.js';
 
-async function detect(path: string): Promise<Alert[]> {
-  const session = new DetectionSession();
-  for await (const batch of Capture.openFile(path)) session.observe(batch);
-  return session.finish();
-}
+const detect = (path: string): Promise<Alert[]> => detectIn(path);
 
 const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 
