@@ -65,3 +65,4 @@ export type { Detector } from './detect/detector.js';
 export { FlowView } from './detect/flow-view.js';
 export { DetectionSession, makeDetectors } from './detect/session.js';
 export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';
+export { DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from './detect/config-file.js';

@@ -14,7 +14,7 @@ import {
   DetectionSession,
   type IngestResult,
   ingestCapture,
-  SHIPPED_SIGNATURES,
+  loadDetectionConfig,
   storeAlerts,
 } from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -37,6 +37,7 @@ export function builder(y: Argv) {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress, only errors and the summary' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
     .option('detect', { type: 'boolean', default: true, describe: 'Run the detectors and store their alerts (--no-detect: flows only)' })
+    .option('detect-config', { type: 'string', describe: 'Detection settings (JSON, merged over the defaults of docs/alerts.md)' })
     .option('intel', { type: 'string', array: true, describe: 'Threat-intel list: one IP, CIDR or domain per line (repeatable)' })
     .option('signatures', { type: 'string', array: true, describe: 'Payload pattern file, instead of the shipped one (repeatable)' })
     .example('$0 ingest trace.pcap', 'into ./mommy.duckdb')
@@ -78,17 +79,18 @@ function describeResult(r: IngestResult): string | undefined {
 /** Detection settings from the options; lists and pattern files are read now, so a bad line stops before any capture. */
 function detectionConfig(argv: Args): DetectionConfig | undefined {
   if (!argv.detect) return undefined;
-  const config: DetectionConfig = {
-    ...DEFAULT_DETECTION,
-    payloadSignature: { files: argv.signatures?.length ? argv.signatures : [SHIPPED_SIGNATURES] },
-    threatIntel: { lists: argv.intel ?? [] },
-  };
   try {
+    const base = argv.detectConfig !== undefined ? loadDetectionConfig(argv.detectConfig) : DEFAULT_DETECTION;
+    const config: DetectionConfig = {
+      ...base,
+      payloadSignature: argv.signatures?.length ? { files: argv.signatures } : base.payloadSignature,
+      threatIntel: { lists: [...base.threatIntel.lists, ...(argv.intel ?? [])] },
+    };
     new DetectionSession({ config });
+    return config;
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.usage);
   }
-  return config;
 }
 
 export async function handler(argv: Args): Promise<void> {
