@@ -10,7 +10,10 @@
  * either all in the table or not at all. Batches of a DuckDB row group
  * (COMMIT_ROWS) are written to the file directly rather than through its log.
  * (Measured alternatives, slower here: grouping smaller batches into one
- * transaction; two connections committing in turn on Node's pool.)
+ * transaction; two connections committing in turn on Node's pool. Appending
+ * off the JavaScript thread gains nothing, because the capture thread never
+ * waits for this one, and a worker thread cannot share the database: see
+ * docs/benchmarks.md.)
  *
  * @example
  * const appender = await FlowAppender.create(store.connection);
