@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * pnpm bench:detect: the detectors' cost.
+ *
+ * In one run, on the benchmark capture of bench/make-capture.mjs:
+ * 1. flows/s through each detector and through all of them (the capture's
+ *    batches held in memory, so only detection is timed);
+ * 2. ingest with detection on against off (target: on >= 0.7 x off, as
+ *    rates, i.e. off/on time >= 0.7);
+ * 3. the per-host state at --hosts distinct hosts (default 1 000 000): heap
+ *    growth per host after feeding one probe flow per host to every
+ *    detector, and after a prune past every window (the bound).
+ * Best of --runs. Results to bench/out/detect-<date>.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { fmtInt, loadCore, machine, table } from './common.mjs';
+import { makeCapture, REPO } from './make-capture.mjs';
+
+const TARGET_RATIO = 0.7;
+
+function parseArgs(argv) {
+  const o = { packets: 5_000_000, runs: 3, hosts: 1_000_000, out: path.join(REPO, 'bench', 'out') };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    if (k === '--packets') o.packets = Number(v);
+    else if (k === '--runs') o.runs = Number(v);
+    else if (k === '--hosts') o.hosts = Number(v);
+    else if (k === '--out') o.out = v;
+    else throw new Error(`unknown argument ${k} (--packets N, --runs N, --hosts N, --out DIR)`);
+  }
+  return o;
+}
+
+const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+const removeDb = (p) => ['', '.wal'].forEach((s) => fs.rmSync(p + s, { force: true }));
+
+async function best(runs, fn) {
+  let fastest = Infinity;
+  for (let r = 0; r < runs; r++) fastest = Math.min(fastest, await fn());
+  return fastest;
+}
+
+async function ingestSeconds(core, file, db, detect) {
+  removeDb(db);
+  const store = await core.openStore(db);
+  const session = detect ? new core.DetectionSession() : undefined;
+  const t = performance.now();
+  const r = await core.ingestCapture(store, file, session ? { onBatch: (b) => session.observe(b) } : {});
+  if (session) await core.storeAlerts(store, r.captureId, session.finish());
+  const s = (performance.now() - t) / 1000;
+  store.close();
+  return s;
+}
+
+/** One probe flow (a SYN to port 22) from each of `hosts` hosts, written and read in chunks through the real capture path. */
+async function hostState(core, hosts) {
+  const { PcapWriter, tcpFrame, TCP } = await import(path.join(REPO, 'packages', 'core', 'dist', 'synth', 'index.js'));
+  const chunk = 100_000;
+  const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'mommy-detect-'));
+  const session = new core.DetectionSession();
+  global.gc?.();
+  const before = process.memoryUsage().heapUsed;
+  for (let start = 0; start < hosts; start += chunk) {
+    const w = new PcapWriter();
+    for (let i = start; i < Math.min(hosts, start + chunk); i++)
+      w.add(1_700_000_000_000_000 + i, tcpFrame({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dst: '192.0.2.1', srcPort: 40000, dstPort: 22, flags: TCP.SYN }));
+    const file = path.join(dir, 'hosts.pcap');
+    fs.writeFileSync(file, w.toBuffer());
+    for await (const b of core.Capture.openFile(file, { maxFlows: chunk + 1 })) session.observe(b);
+  }
+  global.gc?.();
+  const held = process.memoryUsage().heapUsed - before;
+  // The session is used after the reading, so the collector cannot free it before.
+  const alerts = session.finish().length;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { bytesPerHost: held / hosts, alerts };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const core = await loadCore();
+  fs.mkdirSync(opts.out, { recursive: true });
+  const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });
+  log('holding the flow batches in memory');
+  const batches = [];
+  for await (const b of core.Capture.openFile(cap.path)) batches.push(b);
+  const flows = batches.reduce((n, b) => n + b.numRows, 0);
+
+  const rows = [];
+  for (const d of [...core.makeDetectors(core.DEFAULT_DETECTION).map((x) => x.name), 'all']) {
+    const seconds = await best(opts.runs, async () => {
+      const detectors = d === 'all' ? undefined : [core.makeDetectors(core.DEFAULT_DETECTION).find((x) => x.name === d)];
+      const session = new core.DetectionSession(detectors ? { detectors } : {});
+      const t = performance.now();
+      for (const b of batches) session.observe(b);
+      session.finish();
+      return (performance.now() - t) / 1000;
+    });
+    rows.push([d, seconds.toFixed(3), fmtInt(flows / seconds)]);
+  }
+
+  log('ingest with and without detection');
+  const db = path.join(opts.out, 'detect.duckdb');
+  const off = await best(opts.runs, () => ingestSeconds(core, cap.path, db, false));
+  const on = await best(opts.runs, () => ingestSeconds(core, cap.path, db, true));
+  removeDb(db);
+  log(`per-host state at ${fmtInt(opts.hosts)} hosts`);
+  const state = await hostState(core, opts.hosts);
+
+  const m = machine();
+  const ratio = off / on;
+  console.log(
+    [
+      'MommyNet detection benchmark',
+      `date     ${new Date().toISOString()}`,
+      `machine  ${m.cpu}, ${m.cores} cores, ${m.os}; node ${m.node}; commit ${m.commit}`,
+      `capture  ${path.relative(REPO, cap.path)}: ${fmtInt(opts.packets)} packets, ${fmtInt(flows)} flows; best of ${opts.runs}`,
+      '',
+      table(['detector', 'seconds', 'flows/s'], rows, ['l', 'r', 'r']),
+      '',
+      `ingest, detection off: ${off.toFixed(2)} s; on: ${on.toFixed(2)} s; on/off rate ${ratio.toFixed(2)}`,
+      `per-host state: ${fmtInt(state.bytesPerHost)} bytes per host at ${fmtInt(opts.hosts)} hosts (heap, one probe flow each)`,
+      '',
+      `target: ${ratio >= TARGET_RATIO ? 'PASS' : 'MISS'}  ingest with detection >= ${TARGET_RATIO} x without: ${ratio.toFixed(2)}`,
+    ].join('\n'),
+  );
+  const json = path.join(opts.out, `detect-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(json, JSON.stringify({ machine: m, flows, detectors: rows, off, on, ratio, state }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(`bench:detect: ${err.stack ?? err}`);
+  process.exitCode = 1;
+});
