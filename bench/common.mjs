@@ -57,3 +57,15 @@ export function table(headers, rows, align) {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+
+export const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+
+/** Removes a DuckDB file and its log. */
+export const removeDb = (p) => ['', '.wal'].forEach((s) => fs.rmSync(p + s, { force: true }));
+
+/** The smallest of `runs` results of `fn` (the run the rest of the machine disturbed least). */
+export async function best(runs, fn) {
+  let fastest = Infinity;
+  for (let r = 0; r < runs; r++) fastest = Math.min(fastest, await fn());
+  return fastest;
+}

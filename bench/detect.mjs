@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { fmtInt, loadCore, machine, table } from './common.mjs';
+import { best, fmtInt, loadCore, log, machine, removeDb, table } from './common.mjs';
 import { makeCapture, REPO } from './make-capture.mjs';
 
 const TARGET_RATIO = 0.7;
@@ -33,14 +33,6 @@ function parseArgs(argv) {
   return o;
 }
 
-const log = (m) => process.stderr.write(`[bench] ${m}\n`);
-const removeDb = (p) => ['', '.wal'].forEach((s) => fs.rmSync(p + s, { force: true }));
-
-async function best(runs, fn) {
-  let fastest = Infinity;
-  for (let r = 0; r < runs; r++) fastest = Math.min(fastest, await fn());
-  return fastest;
-}
 
 async function ingestSeconds(core, file, db, detect) {
   removeDb(db);

@@ -58,3 +58,15 @@ export class DistinctWindow<T> {
     return this.#times.length > this.#head ? this.#times[this.#times.length - 1]! : -Infinity;
   }
 }
+
+/** The window of `key` in `windows`, created on first use. */
+export function windowOf<K, T>(windows: Map<K, DistinctWindow<T>>, key: K, windowUs: number): DistinctWindow<T> {
+  let w = windows.get(key);
+  if (!w) windows.set(key, (w = new DistinctWindow<T>(windowUs)));
+  return w;
+}
+
+/** Drops the windows whose newest observation has left them. */
+export function dropExpired<K>(windows: Map<K, { readonly lastTime: number; readonly windowUs: number }>, clockUs: number): void {
+  for (const [key, w] of windows) if (w.lastTime < clockUs - w.windowUs) windows.delete(key);
+}

@@ -28,6 +28,7 @@
  */
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
+import { dropExpired } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { entropyBits } from '../stats.js';
@@ -247,7 +248,7 @@ export class IcmpTunnelDetector implements Detector {
   }
 
   prune(clockUs: number): void {
-    for (const [key, w] of this.#windows) if (w.lastTime < clockUs - w.windowUs) this.#windows.delete(key);
+    dropExpired(this.#windows, clockUs);
     this.#episodes.closeQuiet(clockUs);
     for (const key of this.#totals.keys()) if (!this.#episodes.isOpen(key)) this.#totals.delete(key);
   }

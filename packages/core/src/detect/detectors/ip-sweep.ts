@@ -9,7 +9,7 @@
 import type { Alert } from '../alert.js';
 import type { DetectionConfig } from '../config.js';
 import type { Detector } from '../detector.js';
-import { DistinctWindow } from '../distinct-window.js';
+import { type DistinctWindow, dropExpired, windowOf } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -43,8 +43,7 @@ export class IpSweepDetector implements Detector {
     const src = v.srcIp(row);
     const key = `${src}>${service}`;
     const { windowSeconds, minHosts, highHosts } = this.config.ipSweep;
-    let window = this.#windows.get(key);
-    if (!window) this.#windows.set(key, (window = new DistinctWindow(windowSeconds * 1e6)));
+    const window = windowOf(this.#windows, key, windowSeconds * 1e6);
     const dst = v.dstIp(row);
     window.add(v.start(row), dst);
     window.expire(clockUs);
@@ -74,7 +73,7 @@ export class IpSweepDetector implements Detector {
   }
 
   prune(clockUs: number): void {
-    for (const [key, w] of this.#windows) if (w.lastTime < clockUs - w.windowUs) this.#windows.delete(key);
+    dropExpired(this.#windows, clockUs);
     this.#episodes.closeQuiet(clockUs);
   }
 

@@ -9,7 +9,7 @@
 import type { Alert } from '../alert.js';
 import type { DetectionConfig } from '../config.js';
 import type { Detector } from '../detector.js';
-import { DistinctWindow } from '../distinct-window.js';
+import { type DistinctWindow, dropExpired, windowOf } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -29,8 +29,7 @@ export class PortScanDetector implements Detector {
     const dst = v.dstIp(row);
     const key = `${src}>${dst}`;
     const { windowSeconds, minPorts, highPorts } = this.config.portScan;
-    let window = this.#windows.get(key);
-    if (!window) this.#windows.set(key, (window = new DistinctWindow(windowSeconds * 1e6)));
+    const window = windowOf(this.#windows, key, windowSeconds * 1e6);
     const port = v.dstPort[row]!;
     window.add(v.start(row), port);
     window.expire(clockUs);
@@ -61,7 +60,7 @@ export class PortScanDetector implements Detector {
   }
 
   prune(clockUs: number): void {
-    for (const [key, w] of this.#windows) if (w.lastTime < clockUs - w.windowUs) this.#windows.delete(key);
+    dropExpired(this.#windows, clockUs);
     this.#episodes.closeQuiet(clockUs);
   }
 

@@ -9,7 +9,7 @@
 import type { Alert } from '../alert.js';
 import type { DetectionConfig } from '../config.js';
 import type { Detector } from '../detector.js';
-import { DistinctWindow } from '../distinct-window.js';
+import { type DistinctWindow, dropExpired, windowOf } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -35,8 +35,7 @@ export class SynFloodDetector implements Detector {
     const { windowSeconds, minAttempts, criticalAttempts } = this.config.synFlood;
     const t = v.start(row);
     const src = v.srcIp(row);
-    let window = this.#attempts.get(key);
-    if (!window) this.#attempts.set(key, (window = new DistinctWindow(windowSeconds * 1e6)));
+    const window = windowOf(this.#attempts, key, windowSeconds * 1e6);
     window.add(t, src);
     window.expire(clockUs);
     if (window.entries < minAttempts && !this.#episodes.isOpen(key)) return;
@@ -66,7 +65,7 @@ export class SynFloodDetector implements Detector {
   }
 
   prune(clockUs: number): void {
-    for (const [key, w] of this.#attempts) if (w.lastTime < clockUs - w.windowUs) this.#attempts.delete(key);
+    dropExpired(this.#attempts, clockUs);
     this.#episodes.closeQuiet(clockUs);
   }
 
