@@ -81,9 +81,9 @@ async function main() {
   const flows = batches.reduce((n, b) => n + b.numRows, 0);
 
   const rows = [];
-  for (const d of [...core.makeDetectors(core.DEFAULT_DETECTION).map((x) => x.name), 'all']) {
+  for (const d of [...core.makeDetectors().map((x) => x.name), 'all']) {
     const seconds = await best(opts.runs, async () => {
-      const detectors = d === 'all' ? undefined : [core.makeDetectors(core.DEFAULT_DETECTION).find((x) => x.name === d)];
+      const detectors = d === 'all' ? undefined : [core.makeDetectors().find((x) => x.name === d)];
       const session = new core.DetectionSession(detectors ? { detectors } : {});
       const t = performance.now();
       for (const b of batches) session.observe(b);

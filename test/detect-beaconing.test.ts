@@ -12,18 +12,17 @@ import { seededRandom, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { BeaconingDetector, DEFAULT_BEACONING, isLocalAddress } from '../packages/core/src/detect/detectors/beaconing.js';
-import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 import { detectIn } from './support/detect.js';
 
 const detect = (path: string, detector = new BeaconingDetector(), options?: FileOptions): Promise<Alert[]> =>
   detectIn(path, [detector], options);
 
-const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 
 describe.skipIf(!haveCorpus)('beaconing on the corpus', () => {
   it('finds the C2 check-ins of slips_test-cc-capture-1', async () => {
-    const path = corpus('slips_test-cc-capture-1.pcap');
+    const path = corpusCapture('slips_test-cc-capture-1.pcap');
     if (!path) return; // this corpus subset does not have it
     const alerts = await detect(path);
     expect(alerts).toHaveLength(1);
@@ -46,7 +45,7 @@ describe.skipIf(!haveCorpus)('beaconing on the corpus', () => {
     'cs_http_espn.pcapng',
     'slips_malicious-ssh-bruteforce.pcap',
   ])('%s raises nothing', async (name) => {
-    const path = corpus(name);
+    const path = corpusCapture(name);
     if (!path) return;
     expect(await detect(path)).toEqual([]);
   });

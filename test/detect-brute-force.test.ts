@@ -11,17 +11,16 @@ import { tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { BruteForceDetector, DEFAULT_BRUTE_FORCE } from '../packages/core/src/detect/detectors/brute-force.js';
-import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { detectIn } from './support/detect.js';
 import { writeCapture } from './support/synthetic.js';
 
 const detect = (path: string): Promise<Alert[]> => detectIn(path, [new BruteForceDetector()]);
 
-const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 
 describe.skipIf(!haveCorpus)('brute_force on the corpus', () => {
   it('finds the SSH brute force (on port 902, known by its banner)', async () => {
-    const path = corpus('slips_malicious-ssh-bruteforce.pcap');
+    const path = corpusCapture('slips_malicious-ssh-bruteforce.pcap');
     if (!path) return; // this corpus subset does not have it
     const alerts = await detect(path);
     expect(alerts).toHaveLength(1);
@@ -42,7 +41,7 @@ describe.skipIf(!haveCorpus)('brute_force on the corpus', () => {
     'cs_http_espn.pcapng',
     'slips_test-cc-capture-1.pcap', // HTTPS every 2 s, all alike: below HTTP's rate
   ])('benign %s raises nothing', async (name) => {
-    const path = corpus(name);
+    const path = corpusCapture(name);
     if (!path) return;
     expect(await detect(path)).toEqual([]);
   });

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_DNS_TUNNEL, DnsTunnelDetector } from '../packages/core/src/detect/detectors/dns-tunnel.js';
 import { parseDnsMessage, parseDnsMessages, readName } from '../packages/core/src/detect/dns.js';
-import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 import { detectIn } from './support/detect.js';
 
@@ -150,11 +150,10 @@ describe('DNS message parser', () => {
   });
 });
 
-const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 
 describe.skipIf(!haveCorpus)('on the corpus', () => {
   it('finds iodine (NULL records, encoded names under pirate.sea)', async () => {
-    const path = corpus('ndpi_dns-tunnel-iodine.pcap');
+    const path = corpusCapture('ndpi_dns-tunnel-iodine.pcap');
     if (!path) return;
     const alerts = await detect(path);
     expect(alerts).toHaveLength(1);
@@ -170,7 +169,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
   // TXT tunnel under tunnel.phd. Those three are reported; the other ~530 DNS flows (TXT look-ups of 400
   // popular domains, reverse look-ups, DNSSEC, resolver-to-authoritative traffic) raise nothing.
   it('reports only the three tunnels inside malcolm_DNS.pcap', async () => {
-    const path = corpus('malcolm_DNS.pcap');
+    const path = corpusCapture('malcolm_DNS.pcap');
     if (!path) return;
     const alerts = await detect(path);
     expect(alerts.map((a) => [a.src_ip, a.dst_ip, a.details.parent, a.details.evidence])).toEqual([
@@ -183,7 +182,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
   });
 
   it.each(['ndpi_netflix.pcap', 'ndpi_teams.pcap', 'cs_http_espn.pcapng', 'malcolm_SSL.pcap', 'ndpi_icmp-tunnel.pcap'])('benign %s raises nothing', async (name) => {
-    const path = corpus(name);
+    const path = corpusCapture(name);
     if (!path) return;
     expect(await detect(path)).toEqual([]);
   });

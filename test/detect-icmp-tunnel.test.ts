@@ -9,17 +9,16 @@ import { icmpEchoFrame, icmpPing, randomBytes, seededRandom } from '@mommynet/co
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_ICMP_TUNNEL, IcmpTunnelDetector, randomness } from '../packages/core/src/detect/detectors/icmp-tunnel.js';
-import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 import { detectIn } from './support/detect.js';
 
 const detect = (path: string): Promise<Alert[]> => detectIn(path, [new IcmpTunnelDetector()]);
 
-const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 
 describe.skipIf(!haveCorpus)('on the corpus', () => {
   it('finds SSH tunnelled over ICMP echo (ndpi_icmp-tunnel.pcap)', async () => {
-    const path = corpus('ndpi_icmp-tunnel.pcap');
+    const path = corpusCapture('ndpi_icmp-tunnel.pcap');
     if (!path) return;
     const alerts = await detect(path);
     expect(alerts).toHaveLength(1);
@@ -40,7 +39,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
     'cs_http_espn.pcapng',
     'ndpi_dns-tunnel-iodine.pcap',
   ])('%s raises nothing', async (name) => {
-    const path = corpus(name);
+    const path = corpusCapture(name);
     if (!path) return;
     expect(await detect(path)).toEqual([]);
   });

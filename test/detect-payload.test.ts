@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 
 import { PayloadSignatureDetector } from '../packages/core/src/detect/detectors/payload-signature.js';
 import { loadSignatures, parseSignatures, SHIPPED_SIGNATURES, type Signature, urlDecode } from '../packages/core/src/detect/signatures.js';
-import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mommy-sig-'));
@@ -199,11 +199,10 @@ describe('on synthetic flows', () => {
   });
 });
 
-const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 
 describe.skipIf(!haveCorpus)('on the corpus', () => {
   it('finds the DVWA UNION SELECT (the capture starts mid-stream)', async () => {
-    const path = corpus('ndpi_sql_injection.pcap');
+    const path = corpusCapture('ndpi_sql_injection.pcap');
     if (!path) return;
     const alerts = await detect(path);
     expect(alerts).toHaveLength(1);
@@ -212,7 +211,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
   });
 
   it('finds the URL-encoded <script>alert(1)</script>', async () => {
-    const path = corpus('ndpi_xss.pcap');
+    const path = corpusCapture('ndpi_xss.pcap');
     if (!path) return;
     const alerts = await detect(path);
     expect(alerts).toHaveLength(1);
@@ -223,7 +222,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
   it.each(['cs_http_espn.pcapng', 'ndpi_netflix.pcap', 'ndpi_teams.pcap', 'malcolm_SSL.pcap', 'malcolm_DNS.pcap', 'zeek_echo-connections.pcap'])(
     'benign %s raises nothing',
     async (name) => {
-      const path = corpus(name);
+      const path = corpusCapture(name);
       if (!path) return;
       expect(await detect(path)).toEqual([]);
     },

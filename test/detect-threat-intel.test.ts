@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 
 import { dnsQueryName, ThreatIntelDetector } from '../packages/core/src/detect/detectors/threat-intel.js';
 import { IndicatorSet, loadIndicators, parseIndicators, parseIpv4, parseIpv6 } from '../packages/core/src/detect/indicators.js';
-import { CORPUS_PCAPS, corpusFiles, haveCorpus } from './support/corpus.js';
+import { corpusCapture, haveCorpus } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mommy-intel-'));
@@ -258,11 +258,10 @@ describe('on synthetic flows', () => {
   });
 });
 
-const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 
 describe.skipIf(!haveCorpus)('on the corpus', () => {
   it('finds lookups of a listed domain and connections to a listed resolver (cs_http_espn)', async () => {
-    const path = corpus('cs_http_espn.pcapng');
+    const path = corpusCapture('cs_http_espn.pcapng');
     if (!path) return;
     const alerts = await detect(path, { lists: [list('espn.go.com\n4.2.2.1\n')] });
     const domain = alerts.find((a) => a.details.indicator === 'espn.go.com')!;
@@ -274,7 +273,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
   });
 
   it('reads questions from TCP responses over IPv6 (malcolm_DNS starts mid-conversation)', async () => {
-    const path = corpus('malcolm_DNS.pcap');
+    const path = corpusCapture('malcolm_DNS.pcap');
     if (!path) return;
     const alerts = await detect(path, { lists: [list('ripe.net\n')] });
     expect(alerts.length).toBeGreaterThan(0);
@@ -283,7 +282,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
   });
 
   it('raises nothing for a list that names none of its hosts', async () => {
-    const path = corpus('malcolm_DNS.pcap');
+    const path = corpusCapture('malcolm_DNS.pcap');
     if (!path) return;
     expect(await detect(path, { lists: [list('192.0.2.0/24\n2001:db8::/32\nevil.example\n')] })).toEqual([]);
   });

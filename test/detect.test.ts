@@ -12,13 +12,12 @@ import { TCP, tcpFrame, tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from './support/cli.js';
-import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { detectIn } from './support/detect.js';
 import { writeCapture } from './support/synthetic.js';
 
 const detect = (path: string): Promise<Alert[]> => detectIn(path);
 
-const corpus = (name: string) => corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
 
 describe.skipIf(!haveCorpus)('on the corpus', () => {
   it.each([
@@ -27,7 +26,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
     ['sgr_hs-icmpScan.pcap', { category: 'ip_sweep', src_ip: '10.0.0.128' }, { service: 'icmp/echo', distinct_hosts: 256 }],
     ['sgr_hs-udpScan.pcap', { category: 'ip_sweep', src_ip: '246.237.45.150' }, { service: 'udp/40125' }],
   ] as const)('%s', async (name, alert, details) => {
-    const path = corpus(name);
+    const path = corpusCapture(name);
     if (!path) return; // this corpus subset does not have it
     const alerts = await detect(path);
     expect(alerts).toHaveLength(1);
@@ -39,7 +38,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
   it.each(['zeek_echo-connections.pcap', 'malcolm_SSL.pcap', 'ndpi_netflix.pcap', 'ndpi_teams.pcap', 'cs_http_espn.pcapng'])(
     'benign %s raises nothing',
     async (name) => {
-      const path = corpus(name);
+      const path = corpusCapture(name);
       if (!path) return;
       expect(await detect(path)).toEqual([]);
     },
@@ -50,7 +49,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
   // over 128 characters) and a TXT tunnel under tunnel.phd. Those, and
   // nothing among its ~530 other DNS flows.
   it('malcolm_DNS raises exactly its three embedded tunnels', async () => {
-    const path = corpus('malcolm_DNS.pcap');
+    const path = corpusCapture('malcolm_DNS.pcap');
     if (!path) return;
     const alerts = await detect(path);
     expect(alerts.map((a) => [a.category, a.src_ip]).sort()).toEqual([

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { Capture, CaptureError } from '@mommynet/core';
 import { describe, expect, it } from 'vitest';
 
-import { CORPUS_EDGE, CORPUS_PCAPS, corpusFiles, haveCorpus } from './support/corpus.js';
+import { CORPUS_EDGE, corpusCapture, corpusFiles, haveCorpus } from './support/corpus.js';
 import { haveTool, readFlows } from './support/flows.js';
 
 if (!haveCorpus) console.warn('[edge] corpus missing: edge-case tests skipped');
@@ -151,7 +151,7 @@ describe.skipIf(!haveCorpus)('edge-case captures', () => {
 });
 
 describe.skipIf(!haveCorpus)('compressed captures', () => {
-  const source = corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith('ndpi_synscan.pcap'));
+  const source = corpusCapture('ndpi_synscan.pcap');
   const dir = mkdtempSync(join(tmpdir(), 'mommy-gz-'));
 
   it.skipIf(!source)('reads .gz directly with the same flows', async () => {

@@ -23,3 +23,8 @@ export function corpusFiles(dir: string): string[] {
     .sort()
     .map((f) => join(dir, f));
 }
+
+/** A capture of corpus/pcaps by file name, or undefined when this corpus lacks it. */
+export function corpusCapture(name: string): string | undefined {
+  return corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
+}

@@ -63,6 +63,6 @@ export { DEFAULT_DETECTION, type DetectionConfig } from './detect/config.js';
 export { SHIPPED_SIGNATURES } from './detect/signatures.js';
 export type { Detector } from './detect/detector.js';
 export { FlowView } from './detect/flow-view.js';
-export { DetectionSession, makeDetectors } from './detect/session.js';
+export { DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } from './detect/session.js';
 export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';
 export { DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from './detect/config-file.js';

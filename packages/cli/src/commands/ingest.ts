@@ -10,11 +10,12 @@ import {
   CaptureError,
   DEFAULT_DETECTION,
   DEFAULT_STORE_PATH,
-  type DetectionConfig,
   DetectionSession,
+  type DetectionSetup,
   type IngestResult,
   ingestCapture,
   loadDetectionConfig,
+  setUpDetection,
   storeAlerts,
 } from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -76,25 +77,23 @@ function describeResult(r: IngestResult): string | undefined {
   return undefined;
 }
 
-/** Detection settings from the options; lists and pattern files are read now, so a bad line stops before any capture. */
-function detectionConfig(argv: Args): DetectionConfig | undefined {
+/** Detection settings from the options, their lists and pattern files read once, now: a bad line stops before any capture. */
+function detectionSetup(argv: Args): DetectionSetup | undefined {
   if (!argv.detect) return undefined;
   try {
     const base = argv.detectConfig !== undefined ? loadDetectionConfig(argv.detectConfig) : DEFAULT_DETECTION;
-    const config: DetectionConfig = {
+    return setUpDetection({
       ...base,
       payloadSignature: argv.signatures?.length ? { files: argv.signatures } : base.payloadSignature,
       threatIntel: { lists: [...base.threatIntel.lists, ...(argv.intel ?? [])] },
-    };
-    new DetectionSession({ config });
-    return config;
+    });
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.usage);
   }
 }
 
 export async function handler(argv: Args): Promise<void> {
-  const detection = detectionConfig(argv);
+  const detection = detectionSetup(argv);
   const started = performance.now();
   const { files, missing } = expandCaptureArgs(argv.captures);
   for (const m of missing) process.stderr.write(`mommy-forensics: ${m}: no capture files found\n`);
@@ -109,7 +108,7 @@ export async function handler(argv: Args): Promise<void> {
   try {
     for (const [i, file] of files.entries()) {
       progress.startFile(file, i, files.length);
-      const session = detection && new DetectionSession({ config: detection });
+      const session = detection && new DetectionSession({ setup: detection });
       let result: IngestResult;
       try {
         result = await ingestCapture(store, file, {

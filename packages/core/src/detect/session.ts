@@ -18,17 +18,36 @@ import { BruteForceDetector } from './detectors/brute-force.js';
 import { DdosDetector } from './detectors/ddos.js';
 import { DnsTunnelDetector } from './detectors/dns-tunnel.js';
 import { IcmpTunnelDetector } from './detectors/icmp-tunnel.js';
-import { PayloadSignatureDetector } from './detectors/payload-signature.js';
+import { PayloadSignatureDetector, signaturesFor } from './detectors/payload-signature.js';
 import { ThreatIntelDetector } from './detectors/threat-intel.js';
 import { TrafficSpikeDetector } from './detectors/traffic-spike.js';
 import { IpSweepDetector } from './detectors/ip-sweep.js';
 import { PortScanDetector } from './detectors/port-scan.js';
 import { SynFloodDetector } from './detectors/syn-flood.js';
 import { FlowView } from './flow-view.js';
+import { type IndicatorSet, loadIndicators } from './indicators.js';
+import type { Signature } from './signatures.js';
 
 const PRUNE_EVERY_FLOWS = 16_384;
 
-export function makeDetectors(config: DetectionConfig = DEFAULT_DETECTION): Detector[] {
+/** Detection settings with the files they name already read, so that many sessions (one per capture) share one reading. */
+export interface DetectionSetup {
+  readonly config: DetectionConfig;
+  readonly signatures: Signature[];
+  readonly indicators: IndicatorSet;
+}
+
+/** Reads the pattern files and indicator lists of `config`; a bad line throws, naming the file and line. */
+export function setUpDetection(config: DetectionConfig = DEFAULT_DETECTION): DetectionSetup {
+  return {
+    config,
+    signatures: signaturesFor(config.payloadSignature.files),
+    indicators: loadIndicators(config.threatIntel.lists),
+  };
+}
+
+export function makeDetectors(setup: DetectionSetup = setUpDetection()): Detector[] {
+  const { config } = setup;
   return [
     new PortScanDetector(config),
     new IpSweepDetector(config),
@@ -37,8 +56,8 @@ export function makeDetectors(config: DetectionConfig = DEFAULT_DETECTION): Dete
     new TrafficSpikeDetector({ ...config.trafficSpike, episodeGapSeconds: config.episodeGapSeconds }),
     new BruteForceDetector(config),
     new BeaconingDetector(config),
-    new PayloadSignatureDetector(config, config.payloadSignature),
-    new ThreatIntelDetector(config, config.threatIntel),
+    new PayloadSignatureDetector(config, { signatures: setup.signatures }),
+    new ThreatIntelDetector(config, { indicators: setup.indicators }),
     new DnsTunnelDetector(config),
     new IcmpTunnelDetector(config),
   ];
@@ -49,9 +68,9 @@ export class DetectionSession {
   #clock = -Infinity;
   #seen = 0;
 
-  /** Every detector with `config`, or exactly the `detectors` given. */
-  constructor(options: { config?: DetectionConfig; detectors?: Detector[] } = {}) {
-    this.#detectors = options.detectors ?? makeDetectors(options.config ?? DEFAULT_DETECTION);
+  /** Every detector with `setup` (default settings when absent), or exactly the `detectors` given. */
+  constructor(options: { setup?: DetectionSetup; detectors?: Detector[] } = {}) {
+    this.#detectors = options.detectors ?? makeDetectors(options.setup);
   }
 
   observe(batch: RecordBatch): void {

@@ -44,6 +44,11 @@ const CONTEXT = 40;
 
 let shipped: Signature[] | undefined;
 
+/** The patterns of `files`; the shipped file is read once per process. */
+export function signaturesFor(files: readonly string[]): Signature[] {
+  return files.flatMap((f) => (f === SHIPPED_SIGNATURES ? (shipped ??= loadSignatures(f)) : loadSignatures(f)));
+}
+
 export class PayloadSignatureDetector implements Detector {
   readonly name = 'payload_signature';
   #episodes: EpisodeBook;
@@ -54,9 +59,7 @@ export class PayloadSignatureDetector implements Detector {
   constructor(config: DetectionConfig, options: Partial<PayloadSignatureConfig> & { signatures?: Signature[] } = {}) {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
     const files = options.files ?? DEFAULT_PAYLOAD_SIGNATURE.files;
-    const sigs =
-      options.signatures ??
-      files.flatMap((f) => (f === SHIPPED_SIGNATURES ? (shipped ??= loadSignatures(f)) : loadSignatures(f)));
+    const sigs = options.signatures ?? signaturesFor(files);
     const groups = new Map<string, Signature[]>();
     for (const s of sigs) {
       const g = groups.get(s.category);
