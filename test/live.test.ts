@@ -477,6 +477,17 @@ describe.skipIf(!support.ok)('live capture on a veth pair in a private namespace
     expectComplete(two.end.stats, two.sent);
   });
 
+  /** The file's flows, checked first: every packet decoded, and every fragment a packet of its flow, with its own IP length. */
+  async function wholeFile(file: string, packets: number, conversations: number, ipBytes: number) {
+    const fromFile = await fileFlows(file);
+    expect(fromFile.stats.packets).toBe(packets);
+    expect(fromFile.stats.skipped).toBe(0);
+    expect(fromFile.flows).toHaveLength(conversations);
+    expect(packetsOf(fromFile.flows)).toBe(packets);
+    expect(bytesOf(fromFile.flows)).toBe(ipBytes);
+    return fromFile;
+  }
+
   // Fanout used to set PACKET_FANOUT_FLAG_DEFRAG: with more than one worker
   // the kernel reassembled IPv4 fragments, so a datagram became one packet
   // larger than the MTU and the counts depended on the worker count.
@@ -484,13 +495,7 @@ describe.skipIf(!support.ok)('live capture on a veth pair in a private namespace
     const file = join(dir, 'fragments-v4.pcap');
     const { writer, conversations, ipBytes } = generateFragmentCapture(20240202, 4);
     writer.writeFile(file);
-    const fromFile = await fileFlows(file);
-    expect(fromFile.stats.packets).toBe(writer.count);
-    expect(fromFile.stats.skipped).toBe(0);
-    expect(fromFile.flows).toHaveLength(conversations);
-    // Every fragment is a packet of its flow, with its own IP length.
-    expect(packetsOf(fromFile.flows)).toBe(writer.count);
-    expect(bytesOf(fromFile.flows)).toBe(ipBytes);
+    const fromFile = await wholeFile(file, writer.count, conversations, ipBytes);
     // The capture really is fragmented in both directions, and no IP packet is over 1500 bytes.
     expect(fromFile.flows.some((f) => Number(f.pkt_size_max_fwd) === 1500)).toBe(true);
     expect(fromFile.flows.some((f) => Number(f.pkt_size_max_rev) === 1500)).toBe(true);
@@ -514,12 +519,7 @@ describe.skipIf(!support.ok)('live capture on a veth pair in a private namespace
     const file = join(dir, 'fragments-v6.pcap');
     const { writer, conversations, ipBytes } = generateFragmentCapture(20240303, 6);
     writer.writeFile(file);
-    const fromFile = await fileFlows(file);
-    expect(fromFile.stats.packets).toBe(writer.count);
-    expect(fromFile.stats.skipped).toBe(0);
-    expect(fromFile.flows).toHaveLength(conversations);
-    expect(packetsOf(fromFile.flows)).toBe(writer.count);
-    expect(bytesOf(fromFile.flows)).toBe(ipBytes);
+    const fromFile = await wholeFile(file, writer.count, conversations, ipBytes);
     expect(fromFile.flows.every((f) => f.ip_version === 6 && f.proto === 17)).toBe(true);
     // Answered exchanges: each response is 2 to 4 fragments.
     const answered = fromFile.flows.filter((f) => Number(f.pkts_rev) > 0);

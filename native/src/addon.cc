@@ -246,30 +246,31 @@ Napi::Object batch_to_js(Napi::Env env, Batch& batch) {
 
 // ---- stats ---------------------------------------------------------------------
 
-Napi::Value bigint_or_number(Napi::Env env, uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
+// Counters as JS numbers: exact up to 2^53, which no capture counter reaches.
+Napi::Value count_value(Napi::Env env, uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
 
 Napi::Object stats_to_js(Napi::Env env, const CaptureStats& s) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("packets", bigint_or_number(env, s.packets));
-  o.Set("bytes", bigint_or_number(env, s.bytes));
-  o.Set("decoded", bigint_or_number(env, s.decoded));
-  o.Set("skipped", bigint_or_number(env, s.skipped));
+  o.Set("packets", count_value(env, s.packets));
+  o.Set("bytes", count_value(env, s.bytes));
+  o.Set("decoded", count_value(env, s.decoded));
+  o.Set("skipped", count_value(env, s.skipped));
   Napi::Object by = Napi::Object::New(env);
   for (int i = 1; i <= kAnomalyCount; ++i)
-    if (s.skipped_by[i]) by.Set(anomaly_name(static_cast<Anomaly>(i)), bigint_or_number(env, s.skipped_by[i]));
+    if (s.skipped_by[i]) by.Set(anomaly_name(static_cast<Anomaly>(i)), count_value(env, s.skipped_by[i]));
   o.Set("skippedByReason", by);
-  o.Set("flows", bigint_or_number(env, s.flows));
-  o.Set("flowsCreated", bigint_or_number(env, s.flows_created));
-  o.Set("evictions", bigint_or_number(env, s.evictions));
-  o.Set("activeFlows", bigint_or_number(env, s.active_flows));
-  o.Set("flowTableBytes", bigint_or_number(env, s.memory_bytes));
-  o.Set("batches", bigint_or_number(env, s.batches));
-  o.Set("batchesDropped", bigint_or_number(env, s.batches_dropped));
+  o.Set("flows", count_value(env, s.flows));
+  o.Set("flowsCreated", count_value(env, s.flows_created));
+  o.Set("evictions", count_value(env, s.evictions));
+  o.Set("activeFlows", count_value(env, s.active_flows));
+  o.Set("flowTableBytes", count_value(env, s.memory_bytes));
+  o.Set("batches", count_value(env, s.batches));
+  o.Set("batchesDropped", count_value(env, s.batches_dropped));
   o.Set("firstPacketTime", Napi::Number::New(env, static_cast<double>(s.first_ts_ns) / 1e9));
   o.Set("lastPacketTime", Napi::Number::New(env, static_cast<double>(s.last_ts_ns) / 1e9));
-  o.Set("psRecv", bigint_or_number(env, s.ps_recv));
-  o.Set("psDrop", bigint_or_number(env, s.ps_drop));
-  o.Set("psIfDrop", bigint_or_number(env, s.ps_ifdrop));
+  o.Set("psRecv", count_value(env, s.ps_recv));
+  o.Set("psDrop", count_value(env, s.ps_drop));
+  o.Set("psIfDrop", count_value(env, s.ps_ifdrop));
   return o;
 }
 
@@ -469,8 +470,8 @@ class ExtractWorker final : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Object o = Napi::Object::New(env);
-    o.Set("packets", bigint_or_number(env, result_.packets));
-    o.Set("bytes", bigint_or_number(env, result_.bytes));
+    o.Set("packets", count_value(env, result_.packets));
+    o.Set("bytes", count_value(env, result_.bytes));
     o.Set("format", output_format_name(result_.format));
     Napi::Array lts = Napi::Array::New(env, result_.linktypes.size());
     for (size_t i = 0; i < result_.linktypes.size(); ++i) lts.Set(static_cast<uint32_t>(i), result_.linktypes[i]);
@@ -481,8 +482,8 @@ class ExtractWorker final : public Napi::AsyncWorker {
       Napi::Object in = Napi::Object::New(env);
       in.Set("path", inputs_[i].path);
       in.Set("format", r.format);
-      in.Set("frames", bigint_or_number(env, r.frames));
-      in.Set("packets", bigint_or_number(env, r.packets));
+      in.Set("frames", count_value(env, r.frames));
+      in.Set("packets", count_value(env, r.packets));
       if (!r.error_code.empty())
         in.Set("error", capture_error(env, CaptureFailure{r.error_code, r.error_message, r.error_offset}).Value());
       ins.Set(static_cast<uint32_t>(i), in);
