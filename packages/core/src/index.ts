@@ -66,3 +66,4 @@ export { FlowView } from './detect/flow-view.js';
 export { DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } from './detect/session.js';
 export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';
 export { DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from './detect/config-file.js';
+export * from './ml/index.js';
