@@ -13,7 +13,8 @@ import { seededRandom, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { dnsQueryName, ThreatIntelDetector } from '../packages/core/src/detect/detectors/threat-intel.js';
-import { IndicatorSet, loadIndicators, parseIndicators, parseIpv4, parseIpv6 } from '../packages/core/src/detect/indicators.js';
+import { IndicatorSet, loadIndicators, parseIndicators } from '../packages/core/src/detect/indicators.js';
+import { parseIpv4, parseIpv6 } from '../packages/core/src/net/address-set.js';
 import { corpusCapture, haveCorpus } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 

@@ -22,6 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 
+import { type Prefix, parsePrefix, PrefixMap } from '../net/address-set.js';
 import type { Severity } from './alert.js';
 
 export interface Indicator {
@@ -36,84 +37,6 @@ export interface Indicator {
 /** A list file, and the severity of its alerts (default 2). */
 export type IndicatorList = string | { path: string; severity?: Severity };
 
-/** IPv4 dotted quad (decimal, 1 to 3 digits a part) to an unsigned 32-bit number; undefined when it is not one. */
-export function parseIpv4(s: string): number | undefined {
-  // A character loop: this runs for both addresses of every flow.
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (++digits > 3) return undefined;
-      part = part * 10 + (c - 0x30);
-    } else if (c === 0x2e && digits > 0 && dots < 3) {
-      if (part > 255) return undefined;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else {
-      return undefined;
-    }
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return undefined;
-  return n * 256 + part;
-}
-
-/** IPv6 text (RFC 4291 section 2.2, with `::` and a trailing dotted quad) to a 128-bit bigint; undefined when it is not one. */
-export function parseIpv6(s: string): bigint | undefined {
-  if (!/^[0-9a-f:.]+$/i.test(s) || s.length > 45) return undefined;
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const words = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const groups = part.split(':');
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i]!;
-      if (i === groups.length - 1 && g.includes('.')) {
-        const v4 = parseIpv4(g);
-        if (v4 === undefined) return undefined;
-        out.push(v4 >>> 16, v4 & 0xffff);
-      } else if (/^[0-9a-f]{1,4}$/i.test(g)) {
-        out.push(parseInt(g, 16));
-      } else {
-        return undefined;
-      }
-    }
-    return out;
-  };
-  const head = words(halves[0]!);
-  const tail = halves.length === 2 ? words(halves[1]!) : [];
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  let n = 0n;
-  for (const w of [...head, ...new Array<number>(missing).fill(0), ...tail]) n = (n << 16n) | BigInt(w);
-  return n;
-}
-
-function formatIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-/** Shortest IPv6 form (RFC 5952: lower case, longest run of zero words as `::`). */
-function formatIpv6(n: bigint): string {
-  const w = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(112 - 16 * i)) & 0xffffn));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  return best < 0 ? hex(w) : `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
-}
-
 const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
 /** A domain in lower case without a trailing dot or leading `*.`; undefined when it is not one. */
@@ -125,29 +48,21 @@ export function normalizeDomain(s: string): string | undefined {
   return d.split('.').every((l) => LABEL.test(l)) ? d : undefined;
 }
 
-/** `::ffff:0:0/96` shifted right by 32: IPv4-mapped IPv6 addresses. */
-const V4_MAPPED = 0xffffn;
-
 /**
- * IP, CIDR and domain indicators. Addresses live in one Map per prefix
- * length, keyed by the network (the address shifted right past the host
- * bits), so a lookup costs one probe per distinct length, longest first.
+ * IP, CIDR and domain indicators: addresses in a longest-prefix map, domains
+ * in a Map matched label by label.
  */
 export class IndicatorSet {
-  #v4 = new Map<number, Map<number, Indicator>>();
-  #v6 = new Map<number, Map<bigint, Indicator>>();
-  #v4Lengths: number[] = [];
-  #v6Lengths: number[] = [];
+  #prefixes = new PrefixMap<Indicator>();
   #domains = new Map<string, Indicator>();
-  #size = 0;
 
   get size(): number {
-    return this.#size;
+    return this.#prefixes.size + this.#domains.size;
   }
 
   /** Distinct prefix lengths (IPv4, IPv6): the cost of one address lookup. */
   get prefixLengths(): { v4: number; v6: number } {
-    return { v4: this.#v4Lengths.length, v6: this.#v6Lengths.length };
+    return this.#prefixes.prefixLengths;
   }
 
   get domains(): number {
@@ -160,71 +75,25 @@ export class IndicatorSet {
    */
   add(text: string, origin: { file: string; line: number; severity?: Severity }): boolean {
     const severity = origin.severity ?? 2;
-    const slash = text.indexOf('/');
-    const addr = slash < 0 ? text : text.slice(0, slash);
-    const lenText = slash < 0 ? undefined : text.slice(slash + 1);
-    if (lenText !== undefined && !/^\d{1,3}$/.test(lenText)) return false;
-    const v4 = parseIpv4(addr);
-    if (v4 !== undefined) {
-      const len = lenText === undefined ? 32 : Number(lenText);
-      if (len > 32) return false;
-      const net = len === 0 ? 0 : v4 >>> (32 - len);
-      const indicator = len === 32 && lenText === undefined ? formatIpv4(v4) : `${formatIpv4(len === 0 ? 0 : (net << (32 - len)) >>> 0)}/${len}`;
-      this.#put(this.#v4, this.#v4Lengths, len, net, { indicator, kind: lenText === undefined ? 'ip' : 'cidr', ...origin, severity });
+    const moreSevere = (old: Indicator, entry: Indicator) => entry.severity < old.severity;
+    const prefix: Prefix | undefined = parsePrefix(text);
+    if (prefix) {
+      const kind = text.includes('/') ? 'cidr' : 'ip';
+      this.#prefixes.set(prefix, { indicator: prefix.text, kind, ...origin, severity }, moreSevere);
       return true;
     }
-    const v6 = parseIpv6(addr);
-    if (v6 !== undefined) {
-      const len = lenText === undefined ? 128 : Number(lenText);
-      if (len > 128) return false;
-      const net = v6 >> BigInt(128 - len);
-      const indicator = lenText === undefined ? formatIpv6(v6) : `${formatIpv6(net << BigInt(128 - len))}/${len}`;
-      this.#put(this.#v6, this.#v6Lengths, len, net, { indicator, kind: lenText === undefined ? 'ip' : 'cidr', ...origin, severity });
-      return true;
-    }
-    if (lenText !== undefined) return false;
+    if (text.includes('/')) return false;
     const domain = normalizeDomain(text);
     if (domain === undefined) return false;
     const entry: Indicator = { indicator: domain, kind: 'domain', ...origin, severity };
     const old = this.#domains.get(domain);
-    if (!old) this.#size++;
-    if (!old || entry.severity < old.severity) this.#domains.set(domain, entry);
+    if (!old || moreSevere(old, entry)) this.#domains.set(domain, entry);
     return true;
-  }
-
-  #put<K>(maps: Map<number, Map<K, Indicator>>, lengths: number[], len: number, net: K, entry: Indicator): void {
-    let m = maps.get(len);
-    if (!m) {
-      maps.set(len, (m = new Map()));
-      lengths.push(len);
-      lengths.sort((a, b) => b - a);
-    }
-    const old = m.get(net);
-    if (!old) this.#size++;
-    if (!old || entry.severity < old.severity) m.set(net, entry);
   }
 
   /** The most specific indicator covering `ip` (IPv4 or IPv6 text; IPv4-mapped IPv6 also checks IPv4). */
   matchIp(ip: string): Indicator | undefined {
-    if (this.#v4Lengths.length === 0 && this.#v6Lengths.length === 0) return undefined;
-    const v4 = parseIpv4(ip);
-    if (v4 !== undefined) return this.#match4(v4);
-    const v6 = parseIpv6(ip);
-    if (v6 === undefined) return undefined;
-    for (const len of this.#v6Lengths) {
-      const hit = this.#v6.get(len)!.get(v6 >> BigInt(128 - len));
-      if (hit) return hit;
-    }
-    if (v6 >> 32n === V4_MAPPED) return this.#match4(Number(v6 & 0xffffffffn));
-    return undefined;
-  }
-
-  #match4(v4: number): Indicator | undefined {
-    for (const len of this.#v4Lengths) {
-      const hit = this.#v4.get(len)!.get(len === 0 ? 0 : v4 >>> (32 - len));
-      if (hit) return hit;
-    }
-    return undefined;
+    return this.#prefixes.match(ip);
   }
 
   /** The listed domain that is `name` or a parent of it, on label boundaries (most specific first). */
