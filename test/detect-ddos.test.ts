@@ -1,9 +1,10 @@
-/** `ddos`: many sources converging on one target, and UDP amplification. */
+/** `ddos`: many sources converging on one target, UDP amplification, and DHCP floods. */
 import { tcpFrame, TCP, udpFrame } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { DdosDetector } from '../packages/core/src/detect/detectors/ddos.js';
-import { CORPUS_PCAPS, corpusFiles, haveCorpus } from './support/corpus.js';
+import { DEFAULT_DHCP_FLOOD, dhcpClientAddress, DhcpFloodDetector } from '../packages/core/src/detect/detectors/dhcp-flood.js';
+import { CORPUS_PCAPS, corpusCapture, corpusFiles, haveCorpus } from './support/corpus.js';
 import { detectIn } from './support/detect.js';
 import { writeCapture } from './support/synthetic.js';
 
@@ -39,5 +40,50 @@ describe('ddos', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ category: 'ddos', dst_ip: '10.5.0.1', severity: 2 });
     expect(alerts[0]!.details).toMatchObject({ kind: 'many_sources', distinct_sources: 3000, packets: 3000 });
+  });
+});
+
+/** A DHCP client message (RFC 2131 BOOTREQUEST) from hardware address `mac` (6 bytes). */
+function bootRequest(mac: number[], xid: number): Uint8Array {
+  const p = new Uint8Array(240);
+  p.set([1, 1, 6, 0]); // op BOOTREQUEST, htype Ethernet, hlen 6, hops
+  new DataView(p.buffer).setUint32(4, xid);
+  p.set(mac, 28);
+  p.set([99, 130, 83, 99], 236); // magic cookie
+  return p;
+}
+
+describe('ddos: DHCP flood', () => {
+  const dhcp = (path: string) => detectIn(path, [new DhcpFloodDetector(DEFAULT_DHCP_FLOOD, 300)]);
+  const flood = (n: number, spacingUs: number, mac: (i: number) => number[]) =>
+    Array.from({ length: n }, (_, i) => ({
+      tsMicros: t0 + i * spacingUs,
+      frame: udpFrame({ src: `10.9.${i >> 8}.${i & 255}`, dst: '10.9.255.1', srcPort: 68, dstPort: 67, payload: bootRequest(mac(i), i) }),
+    }));
+
+  it('reads the client hardware address of a BOOTREQUEST, and nothing from replies or cut payloads', () => {
+    const request = bootRequest([0x90, 0xb1, 0x1c, 0x99, 0x49, 0x29], 7);
+    expect(dhcpClientAddress(request)).toBe('90:b1:1c:99:49:29');
+    expect(dhcpClientAddress(Uint8Array.of(2, ...request.subarray(1)))).toBeUndefined();
+    expect(dhcpClientAddress(request.subarray(0, 30))).toBeUndefined();
+  });
+
+  it('raises one ddos alert for a starvation flood (a new hardware address each time), with its counts', async () => {
+    const alerts = await dhcp(writeCapture(flood(300, 10_000, (i) => [2, 0, 0, 0, i >> 8, i & 255])));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ category: 'ddos', detector: 'dhcp_flood', severity: 2, dst_ip: '10.9.255.1', dst_port: 67, proto: 17 });
+    expect(alerts[0]!.src_ip).toBeUndefined();
+    expect(alerts[0]!.details).toMatchObject({ kind: 'dhcp_flood', messages: 300, client_hardware_addresses: 300, source_addresses: 300, server_addresses: 1 });
+  });
+
+  it('stays quiet at a busy but normal rate: 99 messages in 10 s, then 100 spread over a minute', async () => {
+    expect(await dhcp(writeCapture(flood(99, 100_000, (i) => [2, 0, 0, 0, 0, i])))).toEqual([]);
+    expect(await dhcp(writeCapture(flood(100, 600_000, (i) => [2, 0, 0, 0, 0, i])))).toEqual([]);
+  });
+
+  it.skipIf(!haveCorpus)("finds Zeek's dhcp_flood trace: 250 messages from one hardware address", async () => {
+    const alerts = await dhcp(corpusCapture('zeek_dhcp_flood.pcap')!);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.details).toMatchObject({ messages: 250, client_hardware_addresses: 1, source_addresses: 250, server_addresses: 250 });
   });
 });

@@ -8,6 +8,7 @@
 import { type BeaconingConfig, DEFAULT_BEACONING } from './detectors/beaconing.js';
 import { type BruteForceConfig, DEFAULT_BRUTE_FORCE } from './detectors/brute-force.js';
 import { DEFAULT_DDOS, type DdosConfig } from './detectors/ddos.js';
+import { DEFAULT_DHCP_FLOOD, type DhcpFloodConfig } from './detectors/dhcp-flood.js';
 import { DEFAULT_DNS_TUNNEL, type DnsTunnelConfig } from './detectors/dns-tunnel.js';
 import { DEFAULT_ICMP_TUNNEL, type IcmpTunnelConfig } from './detectors/icmp-tunnel.js';
 import { DEFAULT_PAYLOAD_SIGNATURE, type PayloadSignatureConfig } from './detectors/payload-signature.js';
@@ -17,6 +18,7 @@ import { DEFAULT_TRAFFIC_SPIKE, type TrafficSpikeConfig } from './detectors/traf
 export interface DetectionConfig {
   episodeGapSeconds: number;
   ddos: DdosConfig;
+  dhcpFlood: DhcpFloodConfig;
   trafficSpike: TrafficSpikeConfig;
   bruteForce: BruteForceConfig;
   beaconing: BeaconingConfig;
@@ -33,6 +35,8 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   episodeGapSeconds: 300,
   // Many sources converging on one target, or UDP reflection onto it.
   ddos: DEFAULT_DDOS,
+  // DHCP client messages flooding the network's DHCP service (reported as ddos).
+  dhcpFlood: DEFAULT_DHCP_FLOOD,
   // A host's bytes per 10 s far above its own baseline.
   trafficSpike: DEFAULT_TRAFFIC_SPIKE,
   // Many short, alike logins to one authentication service.

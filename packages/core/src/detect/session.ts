@@ -16,6 +16,7 @@ import type { Detector } from './detector.js';
 import { BeaconingDetector } from './detectors/beaconing.js';
 import { BruteForceDetector } from './detectors/brute-force.js';
 import { DdosDetector } from './detectors/ddos.js';
+import { DhcpFloodDetector } from './detectors/dhcp-flood.js';
 import { DnsTunnelDetector } from './detectors/dns-tunnel.js';
 import { IcmpTunnelDetector } from './detectors/icmp-tunnel.js';
 import { PayloadSignatureDetector, signaturesFor } from './detectors/payload-signature.js';
@@ -53,6 +54,7 @@ export function makeDetectors(setup: DetectionSetup = setUpDetection()): Detecto
     new IpSweepDetector(config),
     new SynFloodDetector(config),
     new DdosDetector({ ...config.ddos, episodeGapSeconds: config.episodeGapSeconds }),
+    new DhcpFloodDetector(config.dhcpFlood, config.episodeGapSeconds),
     new TrafficSpikeDetector({ ...config.trafficSpike, episodeGapSeconds: config.episodeGapSeconds }),
     new BruteForceDetector(config),
     new BeaconingDetector(config),
