@@ -6,31 +6,21 @@
  * --json).
  * @module
  */
-import {
-  CaptureError,
-  DEFAULT_DETECTION,
-  DEFAULT_STORE_PATH,
-  DetectionSession,
-  type DetectionSetup,
-  type IngestResult,
-  ingestCapture,
-  loadDetectionConfig,
-  setUpDetection,
-  storeAlerts,
-} from '@mommynet/core';
+import { DEFAULT_STORE_PATH } from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
-import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import { openForWriting } from '../store.js';
 import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
 import { expandCaptureArgs } from '../inputs.js';
+import { describeResult, detectionSetup, exitCodeFor, ingestFiles, withDetectionOptions } from '../ingest-files.js';
 import { ProgressReporter } from '../progress.js';
 
 export const command = 'ingest <captures..>';
 export const describe = 'Read captures into the forensics database';
 
 export function builder(y: Argv) {
-  return withFlowOptions(y)
+  return withDetectionOptions(withFlowOptions(y))
     .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files, directories or quoted globs' })
     .option('db', { type: 'string', default: DEFAULT_STORE_PATH, describe: 'DuckDB file (created if missing)' })
     .option('force', { type: 'boolean', default: false, describe: 'Ingest again captures already in the database' })
@@ -38,9 +28,6 @@ export function builder(y: Argv) {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress, only errors and the summary' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
     .option('detect', { type: 'boolean', default: true, describe: 'Run the detectors and store their alerts (--no-detect: flows only)' })
-    .option('detect-config', { type: 'string', describe: 'Detection settings (JSON, merged over the defaults of docs/alerts.md)' })
-    .option('intel', { type: 'string', array: true, describe: 'Threat-intel list: one IP, CIDR or domain per line (repeatable)' })
-    .option('signatures', { type: 'string', array: true, describe: 'Payload pattern file, instead of the shipped one (repeatable)' })
     .example('$0 ingest trace.pcap', 'into ./mommy.duckdb')
     .example("$0 ingest /var/captures 'old/**/*.pcap.gz' --db cases/incident-42.duckdb", 'a directory and a glob')
     .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote');
@@ -62,38 +49,8 @@ interface Summary {
   seconds: number;
 }
 
-function exitCodeFor(r: IngestResult): ExitCode {
-  if (r.status === 'damaged') return EXIT.damaged;
-  if (r.status === 'failed') return EXIT.input;
-  return EXIT.ok;
-}
-
-function describeResult(r: IngestResult): string | undefined {
-  if (r.status === 'skipped') return `${r.path}: ${r.note}, skipped (--force ingests it again)`;
-  if (r.error) {
-    const message = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${r.path}: No such file or directory` : r.error.message;
-    return r.status === 'damaged' ? `${message}; the flows before it were stored` : message;
-  }
-  return undefined;
-}
-
-/** Detection settings from the options, their lists and pattern files read once, now: a bad line stops before any capture. */
-function detectionSetup(argv: Args): DetectionSetup | undefined {
-  if (!argv.detect) return undefined;
-  try {
-    const base = argv.detectConfig !== undefined ? loadDetectionConfig(argv.detectConfig) : DEFAULT_DETECTION;
-    return setUpDetection({
-      ...base,
-      payloadSignature: argv.signatures?.length ? { files: argv.signatures } : base.payloadSignature,
-      threatIntel: { lists: [...base.threatIntel.lists, ...(argv.intel ?? [])] },
-    });
-  } catch (err) {
-    throw new CliError((err as Error).message, EXIT.usage);
-  }
-}
-
 export async function handler(argv: Args): Promise<void> {
-  const detection = detectionSetup(argv);
+  const detection = argv.detect ? detectionSetup(argv) : undefined;
   const started = performance.now();
   const { files, missing } = expandCaptureArgs(argv.captures);
   for (const m of missing) process.stderr.write(`mommy-forensics: ${m}: no capture files found\n`);
@@ -106,31 +63,15 @@ export async function handler(argv: Args): Promise<void> {
   };
   const progress = new ProgressReporter(argv.quiet);
   try {
-    for (const [i, file] of files.entries()) {
-      progress.startFile(file, i, files.length);
-      const session = detection && new DetectionSession({ setup: detection });
-      let result: IngestResult;
-      try {
-        result = await ingestCapture(store, file, {
-          ...flowOptionsFrom(argv),
-          force: argv.force,
-          ...(argv.sensor !== undefined && { sensor: argv.sensor }),
-          onProgress: (p) => progress.update(p),
-          ...(session && { onBatch: (batch) => session.observe(batch) }),
-        });
-        if (session && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
-          const alerts = session.finish();
-          await storeAlerts(store, result.captureId, alerts);
-          summary.alerts += alerts.length;
-        }
-      } catch (err) {
-        progress.endFile();
-        if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
-        if (err instanceof CaptureError) throw err;
-        // The database failed (disk full, I/O): what was committed stays.
-        throw new CliError(`${store.path}: ${(err as Error).message}; ingest of ${file} stopped, committed batches kept`, EXIT.store);
-      }
-      progress.endFile();
+    const ingested = ingestFiles(store, files, {
+      flowOptions: flowOptionsFrom(argv),
+      force: argv.force,
+      ...(argv.sensor !== undefined && { sensor: argv.sensor }),
+      detection,
+      progress,
+    });
+    for await (const { result, alerts } of ingested) {
+      summary.alerts += alerts.length;
       const note = describeResult(result);
       if (note) process.stderr.write(`mommy-forensics: ${note}\n`);
       exitCode = Math.max(exitCode, exitCodeFor(result)) as ExitCode;

@@ -1,0 +1,116 @@
+/**
+ * The ingest loop shared by `ingest` and `evaluate`: each capture into the
+ * store, the detectors over its flows, its alerts stored with it. Detection
+ * settings are read once, before the first capture, so a bad line in a list
+ * or pattern file stops the run before anything is written.
+ * @module
+ */
+import {
+  type Alert,
+  CaptureError,
+  DEFAULT_DETECTION,
+  DetectionSession,
+  type DetectionSetup,
+  type FlowOptions,
+  type IngestResult,
+  ingestCapture,
+  loadDetectionConfig,
+  setUpDetection,
+  type Store,
+  storeAlerts,
+} from '@mommynet/core';
+import type { Argv } from 'yargs';
+
+import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import type { ProgressReporter } from './progress.js';
+
+/** The detection options of `ingest` and `evaluate`. */
+export function withDetectionOptions<T>(y: Argv<T>) {
+  return y
+    .option('detect-config', { type: 'string', describe: 'Detection settings (JSON, merged over the defaults of docs/alerts.md)' })
+    .option('intel', { type: 'string', array: true, describe: 'Threat-intel list: one IP, CIDR or domain per line (repeatable)' })
+    .option('signatures', { type: 'string', array: true, describe: 'Payload pattern file, instead of the shipped one (repeatable)' });
+}
+
+export interface DetectionArgs {
+  detectConfig?: string;
+  intel?: string[];
+  signatures?: string[];
+}
+
+/** Detection settings from the options, their lists and pattern files read now. */
+export function detectionSetup(argv: DetectionArgs): DetectionSetup {
+  try {
+    const base = argv.detectConfig !== undefined ? loadDetectionConfig(argv.detectConfig) : DEFAULT_DETECTION;
+    return setUpDetection({
+      ...base,
+      payloadSignature: argv.signatures?.length ? { files: argv.signatures } : base.payloadSignature,
+      threatIntel: { lists: [...base.threatIntel.lists, ...(argv.intel ?? [])] },
+    });
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+}
+
+export interface IngestFilesOptions {
+  flowOptions: FlowOptions;
+  force: boolean;
+  sensor?: string;
+  /** Absent: flows only. */
+  detection?: DetectionSetup;
+  progress: ProgressReporter;
+}
+
+export interface IngestedFile {
+  result: IngestResult;
+  /** The alerts stored for this capture (none when it was skipped or detection is off). */
+  alerts: Alert[];
+}
+
+export function exitCodeFor(r: IngestResult): ExitCode {
+  if (r.status === 'damaged') return EXIT.damaged;
+  if (r.status === 'failed') return EXIT.input;
+  return EXIT.ok;
+}
+
+/** One line for stderr about a capture that was skipped, damaged or failed. */
+export function describeResult(r: IngestResult): string | undefined {
+  if (r.status === 'skipped') return `${r.path}: ${r.note}, skipped (--force ingests it again)`;
+  if (r.error) {
+    const message = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${r.path}: No such file or directory` : r.error.message;
+    return r.status === 'damaged' ? `${message}; the flows before it were stored` : message;
+  }
+  return undefined;
+}
+
+/** Ingests `files` one after the other, yielding each result once its alerts are stored. */
+export async function* ingestFiles(store: Store, files: readonly string[], options: IngestFilesOptions): AsyncGenerator<IngestedFile> {
+  const { progress, detection } = options;
+  for (const [i, file] of files.entries()) {
+    progress.startFile(file, i, files.length);
+    const session = detection && new DetectionSession({ setup: detection });
+    let result: IngestResult;
+    let alerts: Alert[] = [];
+    try {
+      result = await ingestCapture(store, file, {
+        ...options.flowOptions,
+        force: options.force,
+        ...(options.sensor !== undefined && { sensor: options.sensor }),
+        onProgress: (p) => progress.update(p),
+        ...(session && { onBatch: (batch) => session.observe(batch) }),
+      });
+      if (session && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
+        alerts = session.finish();
+        await storeAlerts(store, result.captureId, alerts);
+      }
+    } catch (err) {
+      if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
+      if (err instanceof CaptureError) throw err;
+      // The database failed (disk full, I/O): what was committed stays.
+      throw new CliError(`${store.path}: ${(err as Error).message}; ingest of ${file} stopped, committed batches kept`, EXIT.store);
+    } finally {
+      progress.endFile();
+    }
+    yield { result, alerts };
+  }
+}
