@@ -11,6 +11,7 @@ import * as alerts from './commands/alerts.js';
 import * as flows from './commands/flows.js';
 import * as queries from './commands/queries.js';
 import * as query from './commands/query.js';
+import * as evaluate from './commands/evaluate.js';
 import * as ingest from './commands/ingest.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(alerts)
     .command(exportCommand)
     .command(extract)
+    .command(evaluate)
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .strict()

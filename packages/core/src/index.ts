@@ -67,3 +67,6 @@ export { DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } 
 export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';
 export { DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from './detect/config-file.js';
 export * from './ml/index.js';
+export { type AttackLabel, type Episode, episodesFor, formatLabel, LabelError, loadLabels, parseLabel } from './evaluate/labels.js';
+export { alertCoversFlow, alertMatchesEpisode, type EvaluatedAlert, type EvaluatedFlow, flowInEpisode } from './evaluate/match.js';
+export { type CaptureScore, type CategoryScore, type Counts, type EvaluationReport, Scorer } from './evaluate/score.js';
