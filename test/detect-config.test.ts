@@ -1,13 +1,15 @@
-/** The detection config file: merged over the defaults; mistakes refused with file, line and setting. */
+/** The detection config file: merged over the defaults, per-network settings; mistakes refused with file, line and setting. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { DEFAULT_DETECTION, DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from '@mommynet/core';
+import { Capture, DEFAULT_DETECTION, DetectionConfigError, DetectionSession, loadDetectionConfig, parseDetectionConfig, setUpDetection } from '@mommynet/core';
+import { TCP, tcpFrame } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from './support/cli.js';
 import { REPO_ROOT } from './support/corpus.js';
+import { writeCapture } from './support/synthetic.js';
 
 describe('detection config file', () => {
   it('changes only what it names', () => {
@@ -45,3 +47,58 @@ describe('detection config file', () => {
     expect(bad.stdout).toBe('');
   });
 });
+
+describe('per-network settings', () => {
+  const text = `{
+  "portScan": { "minPorts": 30 },
+  "networks": {
+    "10.0.5.10": { "portScan": { "minPorts": 100000 } },
+    "192.168.100.0/24, 2001:db8:100::/48": { "portScan": { "minPorts": 5 }, "synFlood": { "minAttempts": 10 } },
+    "10.0.9.7/24": { "ipSweep": { "minHosts": 500 } }
+  }
+}`;
+
+  it("merges each network over the file's own settings, with canonical prefixes", () => {
+    const c = parseDetectionConfig(text, 'd.json');
+    expect(c.portScan.minPorts).toBe(30);
+    expect(c.networks.map((n) => n.prefixes)).toEqual([['10.0.5.10'], ['192.168.100.0/24', '2001:db8:100::/48'], ['10.0.9.0/24']]);
+    expect(c.networks[0]!.config.portScan).toEqual({ ...DEFAULT_DETECTION.portScan, minPorts: 100000 });
+    expect(c.networks[1]!.config.synFlood).toEqual({ ...DEFAULT_DETECTION.synFlood, minAttempts: 10 });
+    expect(c.networks[2]!.config.portScan.minPorts).toBe(30); // inherited from the top level
+    expect(c.networks[2]!.config).not.toHaveProperty('networks');
+  });
+
+  it.each([
+    ['{\n  "networks": {\n    "10.0.0.300/8": {}\n  }\n}', /^d\.json:3: networks\.10\.0\.0\.300\/8 names '10\.0\.0\.300\/8', which is not an IP address or CIDR prefix$/],
+    ['{\n  "networks": {\n    "10.0.0.0/8": {\n      "portScan": { "minPort": 3 }\n    }\n  }\n}', /^d\.json:4: networks\.10\.0\.0\.0\/8\.portScan\.minPort is not a setting/],
+    ['{\n  "networks": {\n    "10.0.0.0/8": {\n      "threatIntel": { "lists": [] }\n    }\n  }\n}', /^d\.json:4: networks\.10\.0\.0\.0\/8\.threatIntel is the same for every network \(set it at the top level\)$/],
+    ['{ "networks": ["10.0.0.0/8"] }', /^d\.json:1: networks must be an object of prefixes and their settings, not array$/],
+    ['{ "networks": { "10.0.0.0/8": 5 } }', /^d\.json:1: networks\.10\.0\.0\.0\/8 must be an object of settings, not number$/],
+  ])('refuses %j', (bad, message) => {
+    expect(() => parseDetectionConfig(bad, 'd.json')).toThrow(message);
+  });
+
+  it('watches each network with its own settings: the most specific prefix of source or destination wins', async () => {
+    const t0 = 1_700_000_000_000_000;
+    let t = t0;
+    // A SYN scan of `ports` ports (each refused with RST) from `src` to `dst`.
+    const scan = (src: string, dst: string, ports: number) =>
+      Array.from({ length: ports }, (_, i) => [
+        { tsMicros: (t += 1000), frame: tcpFrame({ src, dst, srcPort: 40000, dstPort: 1000 + i, flags: TCP.SYN }) },
+        { tsMicros: (t += 10), frame: tcpFrame({ src: dst, dst: src, srcPort: 1000 + i, dstPort: 40000, flags: TCP.RST | TCP.ACK }) },
+      ]).flat();
+    const path = writeCapture([
+      ...scan('10.0.5.10', '10.0.1.1', 40), // the organisation's own scanner: allowed
+      ...scan('10.0.6.10', '10.0.1.1', 40), // anyone else: alert (30 ports at the top level)
+      ...scan('10.0.6.11', '192.168.100.9', 8), // a sensitive network: 5 ports are enough
+      ...scan('10.0.6.12', '10.0.1.2', 8), // elsewhere 8 ports are not
+      ...scan('10.0.5.10', '192.168.100.9', 8), // the scanner's /32 beats the /24
+    ]);
+    const session = new DetectionSession({ setup: setUpDetection(parseDetectionConfig(text, 'd.json')) });
+    for await (const batch of Capture.openFile(path)) session.observe(batch);
+    const scans = session.finish().filter((a) => a.category === 'port_scan');
+    expect(scans.map((a) => `${a.src_ip}>${a.dst_ip}`)).toEqual(['10.0.6.10>10.0.1.1', '10.0.6.11>192.168.100.9']);
+    expect(scans[1]!.details).toMatchObject({ threshold_ports: 5 });
+  });
+});
+

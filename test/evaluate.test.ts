@@ -8,11 +8,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type EvaluatedAlert, type EvaluatedFlow, type EvaluationReport, loadLabels, parseLabel, Scorer } from '@mommynet/core';
+import {
+  alertCoversFlow,
+  alertMatchesEpisode,
+  type EvaluatedAlert,
+  type EvaluatedFlow,
+  type EvaluationReport,
+  flowInEpisode,
+  loadLabels,
+  parseLabel,
+  Scorer,
+} from '@mommynet/core';
 import { TCP, tcpFrame, tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
-import { alertCoversFlow, alertMatchesEpisode, flowInEpisode } from '../packages/core/src/evaluate/match.js';
 import { CORPUS_PCAPS, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { runCli } from './support/cli.js';
 import { writeCapture } from './support/synthetic.js';

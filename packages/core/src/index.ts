@@ -59,7 +59,7 @@ export {
 export { LAKE_TABLES, type LakeTable, planLake, tableOf } from './store/queries/lake.js';
 export { ALLOWED_STATEMENTS } from './store/queries/statements.js';
 export { ALERT_CATEGORIES, type Alert, type AlertCategory, type Severity, toEve } from './detect/alert.js';
-export { DEFAULT_DETECTION, type DetectionConfig } from './detect/config.js';
+export { DEFAULT_DETECTION, type DetectionConfig, type DetectionSettings, type NetworkSettings } from './detect/config.js';
 export { SHIPPED_SIGNATURES } from './detect/signatures.js';
 export type { Detector } from './detect/detector.js';
 export { FlowView } from './detect/flow-view.js';

@@ -4,6 +4,15 @@
  * type is refused before any capture is read, naming the file, the line and
  * the setting, so a typo never silently keeps a default.
  *
+ * `networks` maps prefixes (one, or several separated by commas) to the
+ * settings that differ there, merged over the file's own:
+ *
+ * ```json
+ * { "portScan": { "minPorts": 30 },
+ *   "networks": { "10.0.5.10": { "portScan": { "minPorts": 100000 } },
+ *                 "192.168.100.0/24, 2001:db8:100::/48": { "bruteForce": { "minAttempts": 5 } } } }
+ * ```
+ *
  * @example
  * // detection.json: { "portScan": { "minPorts": 30 }, "threatIntel": { "lists": ["/etc/mommynet/drop.txt"] } }
  * const config = loadDetectionConfig('detection.json');
@@ -11,7 +20,8 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { DEFAULT_DETECTION, type DetectionConfig } from './config.js';
+import { parsePrefix } from '../net/address-set.js';
+import { DEFAULT_DETECTION, type DetectionConfig, type DetectionSettings, GLOBAL_SETTINGS, type NetworkSettings } from './config.js';
 
 export class DetectionConfigError extends Error {
   override readonly name = 'DetectionConfigError';
@@ -62,7 +72,30 @@ export function parseDetectionConfig(text: string, file: string): DetectionConfi
     throw new DetectionConfigError(`${file}:${lineOfKey(text, key)}: ${path} ${msg}`);
   };
   if (kind(given) !== 'object') throw new DetectionConfigError(`${file}:1: must hold one JSON object`);
-  return merge(DEFAULT_DETECTION, given, '', fail) as DetectionConfig;
+  const { networks = {}, ...rest } = given as Record<string, unknown>;
+  const { networks: _noNetworks, ...defaults } = DEFAULT_DETECTION;
+  const base = merge(defaults, rest, '', fail) as DetectionSettings;
+  return { ...base, networks: parseNetworks(networks, base, fail) };
+}
+
+/** The `networks` object: prefixes checked, each network's settings merged over `base`. */
+function parseNetworks(given: unknown, base: DetectionSettings, fail: (path: string, key: string, msg: string) => never): NetworkSettings[] {
+  if (kind(given) !== 'object') fail('networks', 'networks', `must be an object of prefixes and their settings, not ${kind(given)}`);
+  const networks: NetworkSettings[] = [];
+  for (const [key, settings] of Object.entries(given as Record<string, unknown>)) {
+    const at = `networks.${key}`;
+    const prefixes = key.split(',').map((text) => {
+      const prefix = parsePrefix(text.trim());
+      if (!prefix) fail(at, key, `names '${text.trim()}', which is not an IP address or CIDR prefix`);
+      return prefix!.text;
+    });
+    if (kind(settings) !== 'object') fail(at, key, `must be an object of settings, not ${kind(settings)}`);
+    for (const global of GLOBAL_SETTINGS) {
+      if (global in (settings as object)) fail(`${at}.${global}`, global, 'is the same for every network (set it at the top level)');
+    }
+    networks.push({ prefixes, config: merge(base, settings, at, fail) as DetectionSettings });
+  }
+  return networks;
 }
 
 export function loadDetectionConfig(file: string): DetectionConfig {

@@ -3,6 +3,9 @@
  * (Zeek's scan policy: 20 ports or 25+ hosts within a few minutes; common
  * SYN-flood rules: 100 unanswered SYNs in 10 s). Episodes close after
  * `episodeGapSeconds` without new evidence.
+ *
+ * A network can have settings of its own (`networks`): flows from or to it
+ * are then watched by detectors with those settings (see session.ts).
  * @module
  */
 import { type BeaconingConfig, DEFAULT_BEACONING } from './detectors/beaconing.js';
@@ -15,7 +18,8 @@ import { DEFAULT_PAYLOAD_SIGNATURE, type PayloadSignatureConfig } from './detect
 import { DEFAULT_THREAT_INTEL, type ThreatIntelConfig } from './detectors/threat-intel.js';
 import { DEFAULT_TRAFFIC_SPIKE, type TrafficSpikeConfig } from './detectors/traffic-spike.js';
 
-export interface DetectionConfig {
+/** Every detector's settings. */
+export interface DetectionSettings {
   episodeGapSeconds: number;
   ddos: DdosConfig;
   dhcpFlood: DhcpFloodConfig;
@@ -30,6 +34,21 @@ export interface DetectionConfig {
   ipSweep: { windowSeconds: number; minHosts: number; highHosts: number };
   synFlood: { windowSeconds: number; minAttempts: number; criticalAttempts: number };
 }
+
+export interface DetectionConfig extends DetectionSettings {
+  /** Networks with settings of their own (the most specific prefix wins when a flow matches several). */
+  networks: NetworkSettings[];
+}
+
+/** The settings of one network: the whole configuration, with that network's changes applied. */
+export interface NetworkSettings {
+  /** Canonical prefixes (`10.0.5.0/24`, `2001:db8::/48`, or one address). */
+  prefixes: string[];
+  config: DetectionSettings;
+}
+
+/** Settings a network cannot change: the lists and pattern files are read once for every network. */
+export const GLOBAL_SETTINGS = ['networks', 'threatIntel', 'payloadSignature'] as const;
 
 export const DEFAULT_DETECTION: DetectionConfig = {
   episodeGapSeconds: 300,
@@ -57,4 +76,6 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   ipSweep: { windowSeconds: 60, minHosts: 50, highHosts: 1000 },
   // One target port: SYNs that never completed, from any number of sources.
   synFlood: { windowSeconds: 10, minAttempts: 100, criticalAttempts: 10000 },
+  // None by default: every address gets the settings above.
+  networks: [],
 };

@@ -2,6 +2,12 @@
  * A detection session: every detector over the flow batches of one source
  * (a capture being ingested), alerts at the end.
  *
+ * Networks with settings of their own get detectors of their own: each flow
+ * goes to the detectors of the most specific network holding its source or
+ * destination (the source when both are equally specific), or to the
+ * default ones. A network's flows are therefore counted apart from the
+ * rest: a sweep across two such networks is two sweeps.
+ *
  * @example
  * const session = new DetectionSession();
  * for await (const batch of capture) session.observe(batch);
@@ -11,7 +17,8 @@
 import type { RecordBatch } from 'apache-arrow';
 
 import type { Alert } from './alert.js';
-import { DEFAULT_DETECTION, type DetectionConfig } from './config.js';
+import { parsePrefix, PrefixMap } from '../net/address-set.js';
+import { DEFAULT_DETECTION, type DetectionConfig, type DetectionSettings } from './config.js';
 import type { Detector } from './detector.js';
 import { BeaconingDetector } from './detectors/beaconing.js';
 import { BruteForceDetector } from './detectors/brute-force.js';
@@ -47,8 +54,8 @@ export function setUpDetection(config: DetectionConfig = DEFAULT_DETECTION): Det
   };
 }
 
-export function makeDetectors(setup: DetectionSetup = setUpDetection()): Detector[] {
-  const { config } = setup;
+/** The detectors for one set of settings (the default ones, or a network's). */
+export function makeDetectors(setup: DetectionSetup = setUpDetection(), config: DetectionSettings = setup.config): Detector[] {
   return [
     new PortScanDetector(config),
     new IpSweepDetector(config),
@@ -65,14 +72,45 @@ export function makeDetectors(setup: DetectionSetup = setUpDetection()): Detecto
   ];
 }
 
+/** A network's detectors, and how specific its prefix is (longer wins). */
+interface Route {
+  detectors: Detector[];
+  prefixLength: number;
+}
+
 export class DetectionSession {
   #detectors: Detector[];
+  #routes: PrefixMap<Route> | undefined;
+  #all: Detector[];
   #clock = -Infinity;
   #seen = 0;
 
   /** Every detector with `setup` (default settings when absent), or exactly the `detectors` given. */
   constructor(options: { setup?: DetectionSetup; detectors?: Detector[] } = {}) {
-    this.#detectors = options.detectors ?? makeDetectors(options.setup);
+    const setup = options.setup ?? (options.detectors ? undefined : setUpDetection());
+    this.#detectors = options.detectors ?? makeDetectors(setup);
+    this.#all = [...this.#detectors];
+    if (setup && setup.config.networks.length > 0) {
+      this.#routes = new PrefixMap<Route>();
+      for (const network of setup.config.networks) {
+        const detectors = makeDetectors(setup, network.config);
+        this.#all.push(...detectors);
+        for (const text of network.prefixes) {
+          const prefix = parsePrefix(text)!;
+          // A prefix listed twice keeps its first network's settings.
+          this.#routes.set(prefix, { detectors, prefixLength: prefix.len }, () => false);
+        }
+      }
+    }
+  }
+
+  /** The detectors watching this row's flow. */
+  #route(view: FlowView, row: number): Detector[] {
+    const routes = this.#routes!;
+    const bySource = routes.match(view.srcIp(row));
+    const byDestination = routes.match(view.dstIp(row));
+    if (bySource && (!byDestination || bySource.prefixLength >= byDestination.prefixLength)) return bySource.detectors;
+    return byDestination?.detectors ?? this.#detectors;
   }
 
   observe(batch: RecordBatch): void {
@@ -80,13 +118,14 @@ export class DetectionSession {
     for (let row = 0; row < view.rows; row++) {
       const t = view.start(row);
       if (t > this.#clock) this.#clock = t;
-      for (const d of this.#detectors) d.observe(view, row, this.#clock);
-      if (++this.#seen % PRUNE_EVERY_FLOWS === 0) for (const d of this.#detectors) d.prune(this.#clock);
+      const detectors = this.#routes ? this.#route(view, row) : this.#detectors;
+      for (const d of detectors) d.observe(view, row, this.#clock);
+      if (++this.#seen % PRUNE_EVERY_FLOWS === 0) for (const d of this.#all) d.prune(this.#clock);
     }
   }
 
   /** Every alert, ordered by start; the session starts afresh. */
   finish(): Alert[] {
-    return this.#detectors.flatMap((d) => d.finish()).sort((a, b) => a.start - b.start);
+    return this.#all.flatMap((d) => d.finish()).sort((a, b) => a.start - b.start);
   }
 }

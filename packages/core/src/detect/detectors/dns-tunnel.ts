@@ -344,7 +344,7 @@ export class DnsTunnelDetector implements Detector {
   #examples = new Map<string, Example[]>(); // per open episode
   #episodes: EpisodeBook;
 
-  /** `config`: a DetectionConfig, or just the episode gap (default 300 s, as DEFAULT_DETECTION: not imported, config.ts imports this file). */
+  /** `config`: a DetectionSettings, or just the episode gap (default 300 s, as DEFAULT_DETECTION: not imported, config.ts imports this file). */
   constructor(config: { episodeGapSeconds: number; dnsTunnel?: DnsTunnelConfig } = { episodeGapSeconds: 300 }) {
     this.thresholds = config.dnsTunnel ?? DEFAULT_DNS_TUNNEL;
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);

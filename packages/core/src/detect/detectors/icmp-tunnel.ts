@@ -159,7 +159,7 @@ export class IcmpTunnelDetector implements Detector {
   /** Per open episode: everything since it opened. */
   #totals = new Map<string, { packets: number; payload: number; sizes: Sizes }>();
 
-  /** `config`: a DetectionConfig, or just the episode gap (default 300 s, as DEFAULT_DETECTION: not imported, config.ts imports this file). */
+  /** `config`: a DetectionSettings, or just the episode gap (default 300 s, as DEFAULT_DETECTION: not imported, config.ts imports this file). */
   constructor(config: { episodeGapSeconds: number; icmpTunnel?: IcmpTunnelConfig } = { episodeGapSeconds: 300 }) {
     this.thresholds = config.icmpTunnel ?? DEFAULT_ICMP_TUNNEL;
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);

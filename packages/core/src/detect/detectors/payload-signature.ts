@@ -19,7 +19,7 @@
  * @module
  */
 import type { Alert, Severity } from '../alert.js';
-import type { DetectionConfig } from '../config.js';
+import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
@@ -56,7 +56,7 @@ export class PayloadSignatureDetector implements Detector {
   #byCategory: Signature[][];
 
   /** `signatures` overrides the configured files (tests, callers that load them once). */
-  constructor(config: DetectionConfig, options: Partial<PayloadSignatureConfig> & { signatures?: Signature[] } = {}) {
+  constructor(config: DetectionSettings, options: Partial<PayloadSignatureConfig> & { signatures?: Signature[] } = {}) {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
     const files = options.files ?? DEFAULT_PAYLOAD_SIGNATURE.files;
     const sigs = options.signatures ?? signaturesFor(files);

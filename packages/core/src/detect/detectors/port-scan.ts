@@ -7,7 +7,7 @@
  * @module
  */
 import type { Alert } from '../alert.js';
-import type { DetectionConfig } from '../config.js';
+import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { type DistinctWindow, dropExpired, windowOf } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
@@ -19,7 +19,7 @@ export class PortScanDetector implements Detector {
   #ports = new Map<string, Set<number>>(); // per open episode: every port probed
   #episodes: EpisodeBook;
 
-  constructor(private readonly config: DetectionConfig) {
+  constructor(private readonly config: DetectionSettings) {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
   }
 

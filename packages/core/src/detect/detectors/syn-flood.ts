@@ -7,7 +7,7 @@
  * @module
  */
 import type { Alert } from '../alert.js';
-import type { DetectionConfig } from '../config.js';
+import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { type DistinctWindow, dropExpired, windowOf } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
@@ -21,7 +21,7 @@ export class SynFloodDetector implements Detector {
   #sources = new Map<string, Set<string>>();
   #episodes: EpisodeBook;
 
-  constructor(private readonly config: DetectionConfig) {
+  constructor(private readonly config: DetectionSettings) {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
   }
 

@@ -13,7 +13,7 @@
  * @module
  */
 import type { Alert } from '../alert.js';
-import type { DetectionConfig } from '../config.js';
+import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
@@ -74,7 +74,7 @@ export class ThreatIntelDetector implements Detector {
   #intel: IndicatorSet;
 
   /** `indicators` overrides `lists` (callers that load them once). */
-  constructor(config: DetectionConfig, options: Partial<ThreatIntelConfig> & { indicators?: IndicatorSet } = {}) {
+  constructor(config: DetectionSettings, options: Partial<ThreatIntelConfig> & { indicators?: IndicatorSet } = {}) {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
     this.#intel = options.indicators ?? loadIndicators(options.lists ?? DEFAULT_THREAT_INTEL.lists);
   }
