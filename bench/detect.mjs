@@ -65,9 +65,10 @@ async function hostState(core, hosts) {
   global.gc?.();
   const held = process.memoryUsage().heapUsed - before;
   // The session is used after the reading, so the collector cannot free it before.
+  const evicted = session.evictedKeys;
   const alerts = session.finish().length;
   fs.rmSync(dir, { recursive: true, force: true });
-  return { bytesPerHost: held / hosts, alerts };
+  return { heldBytes: held, bytesPerHost: held / hosts, evictedKeys: evicted, alerts };
 }
 
 async function main() {
@@ -113,7 +114,8 @@ async function main() {
       table(['detector', 'seconds', 'flows/s'], rows, ['l', 'r', 'r']),
       '',
       `ingest, detection off: ${off.toFixed(2)} s; on: ${on.toFixed(2)} s; on/off rate ${ratio.toFixed(2)}`,
-      `per-host state: ${fmtInt(state.bytesPerHost)} bytes per host at ${fmtInt(opts.hosts)} hosts (heap, one probe flow each)`,
+      `per-host state at ${fmtInt(opts.hosts)} hosts (one probe flow each, bound ${fmtInt(core.DEFAULT_DETECTION.maxKeysPerDetector)} keys a table): ` +
+        `${fmtInt(state.heldBytes / 1e6)} MB of heap, ${fmtInt(state.bytesPerHost)} bytes per host, ${fmtInt(state.evictedKeys)} keys evicted`,
       '',
       `target: ${ratio >= TARGET_RATIO ? 'PASS' : 'MISS'}  ingest with detection >= ${TARGET_RATIO} x without: ${ratio.toFixed(2)}`,
     ].join('\n'),

@@ -36,6 +36,12 @@ export interface DetectionSettings {
 }
 
 export interface DetectionConfig extends DetectionSettings {
+  /**
+   * Most keys (hosts, host pairs) each detector tracks, per table; beyond
+   * it the oldest state is evicted and counted. Bounds memory when a flood
+   * brings millions of new addresses.
+   */
+  maxKeysPerDetector: number;
   /** Networks with settings of their own (the most specific prefix wins when a flow matches several). */
   networks: NetworkSettings[];
 }
@@ -48,7 +54,7 @@ export interface NetworkSettings {
 }
 
 /** Settings a network cannot change: the lists and pattern files are read once for every network. */
-export const GLOBAL_SETTINGS = ['networks', 'threatIntel', 'payloadSignature'] as const;
+export const GLOBAL_SETTINGS = ['networks', 'maxKeysPerDetector', 'threatIntel', 'payloadSignature'] as const;
 
 export const DEFAULT_DETECTION: DetectionConfig = {
   episodeGapSeconds: 300,
@@ -76,6 +82,8 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   ipSweep: { windowSeconds: 60, minHosts: 50, highHosts: 1000 },
   // One target port: SYNs that never completed, from any number of sources.
   synFlood: { windowSeconds: 10, minAttempts: 100, criticalAttempts: 10000 },
+  // A few hundred MB of detector state at the worst; a few thousand hosts need a few MB.
+  maxKeysPerDetector: 100_000,
   // None by default: every address gets the settings above.
   networks: [],
 };

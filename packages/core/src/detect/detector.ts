@@ -11,8 +11,12 @@ export interface Detector {
   readonly name: string;
   /** One flow record. `clockUs` never goes backwards (the newest start time seen). */
   observe(view: FlowView, row: number, clockUs: number): void;
-  /** Drops state that can no longer lead to an alert (called now and then). */
-  prune(clockUs: number): void;
+  /**
+   * Drops state that can no longer lead to an alert (called now and then),
+   * and the oldest per-host state beyond `maxKeys` keys a table; returns
+   * how many keys were evicted for the bound.
+   */
+  prune(clockUs: number, maxKeys: number): number;
   /** All alerts so far; the detector starts afresh. */
   finish(): Alert[];
 }

@@ -84,12 +84,15 @@ export class DetectionSession {
   #all: Detector[];
   #clock = -Infinity;
   #seen = 0;
+  #maxKeys: number;
+  #evicted = 0;
 
   /** Every detector with `setup` (default settings when absent), or exactly the `detectors` given. */
   constructor(options: { setup?: DetectionSetup; detectors?: Detector[] } = {}) {
     const setup = options.setup ?? (options.detectors ? undefined : setUpDetection());
     this.#detectors = options.detectors ?? makeDetectors(setup);
     this.#all = [...this.#detectors];
+    this.#maxKeys = setup?.config.maxKeysPerDetector ?? DEFAULT_DETECTION.maxKeysPerDetector;
     if (setup && setup.config.networks.length > 0) {
       this.#routes = new PrefixMap<Route>();
       for (const network of setup.config.networks) {
@@ -120,8 +123,13 @@ export class DetectionSession {
       if (t > this.#clock) this.#clock = t;
       const detectors = this.#routes ? this.#route(view, row) : this.#detectors;
       for (const d of detectors) d.observe(view, row, this.#clock);
-      if (++this.#seen % PRUNE_EVERY_FLOWS === 0) for (const d of this.#all) d.prune(this.#clock);
+      if (++this.#seen % PRUNE_EVERY_FLOWS === 0) for (const d of this.#all) this.#evicted += d.prune(this.#clock, this.#maxKeys);
     }
+  }
+
+  /** Keys of per-host state evicted for the bound so far (detection may have missed what they held). */
+  get evictedKeys(): number {
+    return this.#evicted;
   }
 
   /** Every alert, ordered by start; the session starts afresh. */

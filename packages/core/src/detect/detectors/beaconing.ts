@@ -58,6 +58,7 @@
 import type { Alert } from '../alert.js';
 import { DEFAULT_DETECTION } from '../config.js';
 import type { Detector } from '../detector.js';
+import { evictQuietest } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { median } from '../stats.js';
@@ -87,7 +88,6 @@ export const DEFAULT_BEACONING: BeaconingConfig = {
 };
 
 const KEPT_CHECKINS = 32;
-const MAX_SERIES = 100_000;
 const MAD_TO_SIGMA = 1.4826;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -154,7 +154,6 @@ export class BeaconingDetector implements Detector {
 
     let s = this.#series.get(key);
     if (!s) {
-      if (this.#series.size >= MAX_SERIES) this.#forgetQuietest();
       this.#series.set(key, (s = { starts: [], ends: [], lastCheckIn: t, lastEvidence: -Infinity, episodeGapUs: 0 }));
     }
     if (s.episode !== undefined && t - s.lastEvidence > s.episodeGapUs) {
@@ -229,16 +228,10 @@ export class BeaconingDetector implements Detector {
     return true;
   }
 
-  /** Forgets the tenth of the series quiet for longest (when full: amortized, one sort per MAX_SERIES / 10 new series). */
-  #forgetQuietest(): void {
-    const last = Array.from(this.#series.values(), (s) => s.lastCheckIn).sort((a, b) => a - b);
-    const cutoff = last[Math.floor(last.length / 10)]!;
-    for (const [key, s] of this.#series) if (s.lastCheckIn <= cutoff) this.#series.delete(key);
-  }
-
-  prune(clockUs: number): void {
+  prune(clockUs: number, maxKeys: number): number {
     const horizon = clockUs - this.config.beaconing.maxPeriodSeconds * 1e6;
     for (const [key, s] of this.#series) if (s.lastCheckIn < horizon) this.#series.delete(key);
+    return evictQuietest(this.#series, maxKeys, (s) => s.lastCheckIn);
   }
 
   finish(): Alert[] {

@@ -38,6 +38,7 @@
 import type { Alert } from '../alert.js';
 import { DEFAULT_DETECTION } from '../config.js';
 import type { Detector } from '../detector.js';
+import { evictQuietest } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { median } from '../stats.js';
@@ -218,10 +219,11 @@ export class BruteForceDetector implements Detector {
     );
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number, maxKeys: number): number {
     const oldestUs = clockUs - this.config.bruteForce.windowSeconds * 1e6;
     for (const [key, w] of this.#attempts) if (w.lastTime <= oldestUs) this.#attempts.delete(key);
     this.#episodes.closeQuiet(clockUs);
+    return evictQuietest(this.#attempts, maxKeys, (w) => w.lastTime);
   }
 
   finish(): Alert[] {

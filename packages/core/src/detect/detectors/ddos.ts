@@ -10,7 +10,7 @@
  */
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { DistinctWindow } from '../distinct-window.js';
+import { DistinctWindow, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -73,7 +73,10 @@ export class DdosDetector implements Detector {
     }
     target.sources.add(t, src);
     target.sources.expire(clockUs);
-    target.packets.push({ time: t, packets, amplified });
+    // Flows of the same millisecond share an entry, so a flood of millions stays a few thousand entries.
+    const last = target.packets[target.packets.length - 1];
+    if (last && last.amplified === amplified && t - last.time < 1000) last.packets += packets;
+    else target.packets.push({ time: t, packets, amplified });
     target.packetsInWindow += packets;
     if (amplified) target.amplifiedInWindow += packets;
     let drop = 0;
@@ -101,7 +104,7 @@ export class DdosDetector implements Detector {
       },
       (a) => {
         const sources = this.#sources.get(dst)!;
-        sources.add(src);
+        if (sources.size < MAX_COUNTED) sources.add(src);
         a.details.packets = (a.details.packets as number) + packets;
         a.details.distinct_sources = sources.size;
         a.details.max_packets_in_window = Math.max((a.details.max_packets_in_window as number) ?? 0, target.packetsInWindow);
@@ -120,10 +123,11 @@ export class DdosDetector implements Detector {
     );
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number, maxKeys: number): number {
     const windowUs = this.config.windowSeconds * 1e6;
     for (const [key, t] of this.#targets) if (t.sources.lastTime < clockUs - windowUs) this.#targets.delete(key);
     this.#episodes.closeQuiet(clockUs);
+    return evictQuietest(this.#targets, maxKeys, (t) => t.sources.lastTime);
   }
 
   finish(): Alert[] {

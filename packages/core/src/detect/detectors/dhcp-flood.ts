@@ -11,7 +11,7 @@
  */
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { DistinctWindow } from '../distinct-window.js';
+import { DistinctWindow, MAX_COUNTED } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -29,7 +29,6 @@ const BOOTP_SERVER_PORT = 67;
 const BOOTREQUEST = 1;
 /** RFC 2131 section 2: op, htype, hlen, hops, xid(4), secs(2), flags(2), 4 addresses: chaddr at 28. */
 const CHADDR_OFFSET = 28;
-const MAX_DISTINCT_COUNTED = 100_000;
 
 /** The client hardware address of a BOOTREQUEST payload, as hex; undefined when not one or cut short. */
 export function dhcpClientAddress(payload: Uint8Array): string | undefined {
@@ -96,7 +95,7 @@ export class DhcpFloodDetector implements Detector {
       },
       (a) => {
         for (const [set, value] of [[seen.clients, client], [seen.sources, src], [seen.servers, dst]] as const) {
-          if (set.size < MAX_DISTINCT_COUNTED) set.add(value);
+          if (set.size < MAX_COUNTED) set.add(value);
         }
         const d = a.details;
         d.messages = (d.messages as number) + messages;
@@ -118,9 +117,10 @@ export class DhcpFloodDetector implements Detector {
     );
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number): number {
     for (const w of [this.#messages, this.#sources, this.#servers]) w.expire(clockUs);
     this.#episodes.closeQuiet(clockUs);
+    return 0;
   }
 
   finish(): Alert[] {

@@ -28,7 +28,7 @@
  */
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { dropExpired } from '../distinct-window.js';
+import { dropExpired, evictQuietest } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { entropyBits } from '../stats.js';
@@ -247,10 +247,11 @@ export class IcmpTunnelDetector implements Detector {
     addSample(a, flow.communityId);
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number, maxKeys: number): number {
     dropExpired(this.#windows, clockUs);
     this.#episodes.closeQuiet(clockUs);
     for (const key of this.#totals.keys()) if (!this.#episodes.isOpen(key)) this.#totals.delete(key);
+    return evictQuietest(this.#windows, maxKeys, (w) => w.lastTime);
   }
 
   finish(): Alert[] {

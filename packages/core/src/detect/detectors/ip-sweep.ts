@@ -9,7 +9,7 @@
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { type DistinctWindow, dropExpired, windowOf } from '../distinct-window.js';
+import { type DistinctWindow, dropExpired, windowOf, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -62,7 +62,7 @@ export class IpSweepDetector implements Detector {
       },
       (a) => {
         const hosts = this.#hosts.get(key)!;
-        hosts.add(dst);
+        if (hosts.size < MAX_COUNTED) hosts.add(dst);
         a.details.flows = (a.details.flows as number) + 1;
         a.details.distinct_hosts = hosts.size;
         if (hosts.size >= highHosts) a.severity = 2;
@@ -72,9 +72,10 @@ export class IpSweepDetector implements Detector {
     );
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number, maxKeys: number): number {
     dropExpired(this.#windows, clockUs);
     this.#episodes.closeQuiet(clockUs);
+    return evictQuietest(this.#windows, maxKeys, (w) => w.lastTime);
   }
 
   finish(): Alert[] {

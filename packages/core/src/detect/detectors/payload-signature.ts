@@ -130,8 +130,9 @@ export class PayloadSignatureDetector implements Detector {
     );
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number): number {
     this.#episodes.closeQuiet(clockUs);
+    return 0;
   }
 
   finish(): Alert[] {

@@ -9,7 +9,7 @@
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { type DistinctWindow, dropExpired, windowOf } from '../distinct-window.js';
+import { type DistinctWindow, dropExpired, windowOf, evictQuietest } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -59,9 +59,10 @@ export class PortScanDetector implements Detector {
     );
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number, maxKeys: number): number {
     dropExpired(this.#windows, clockUs);
     this.#episodes.closeQuiet(clockUs);
+    return evictQuietest(this.#windows, maxKeys, (w) => w.lastTime);
   }
 
   finish(): Alert[] {

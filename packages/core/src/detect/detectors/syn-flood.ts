@@ -9,11 +9,9 @@
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { type DistinctWindow, dropExpired, windowOf } from '../distinct-window.js';
+import { type DistinctWindow, dropExpired, windowOf, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
-
-const MAX_SOURCES_COUNTED = 100_000;
 
 export class SynFloodDetector implements Detector {
   readonly name = 'syn_flood';
@@ -53,7 +51,7 @@ export class SynFloodDetector implements Detector {
       },
       (a) => {
         const sources = this.#sources.get(key)!;
-        if (sources.size < MAX_SOURCES_COUNTED) sources.add(src);
+        if (sources.size < MAX_COUNTED) sources.add(src);
         a.details.attempts = (a.details.attempts as number) + 1;
         a.details.distinct_sources = sources.size;
         a.details.max_attempts_in_window = Math.max((a.details.max_attempts_in_window as number) ?? 0, window.entries);
@@ -64,9 +62,10 @@ export class SynFloodDetector implements Detector {
     );
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number, maxKeys: number): number {
     dropExpired(this.#attempts, clockUs);
     this.#episodes.closeQuiet(clockUs);
+    return evictQuietest(this.#attempts, maxKeys, (w) => w.lastTime);
   }
 
   finish(): Alert[] {

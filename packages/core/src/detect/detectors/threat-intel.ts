@@ -140,8 +140,9 @@ export class ThreatIntelDetector implements Detector {
     );
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number): number {
     this.#episodes.closeQuiet(clockUs);
+    return 0;
   }
 
   finish(): Alert[] {

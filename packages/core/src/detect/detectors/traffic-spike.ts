@@ -11,6 +11,7 @@
  */
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
+import { evictQuietest } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -112,10 +113,11 @@ export class TrafficSpikeDetector implements Detector {
     Object.assign(h, { bin: next, bytes: 0, sample: undefined, sampleBytes: 0 });
   }
 
-  prune(clockUs: number): void {
+  prune(clockUs: number, maxKeys: number): number {
     const horizon = Math.floor(clockUs / (this.config.binSeconds * 1e6)) - 10 * this.config.warmupBins;
     for (const [host, h] of this.#hosts) if (h.bin < horizon) this.#hosts.delete(host);
     this.#episodes.closeQuiet(clockUs);
+    return evictQuietest(this.#hosts, maxKeys, (h) => h.bin);
   }
 
   finish(): Alert[] {

@@ -1,0 +1,58 @@
+/**
+ * The bound on detector state: past `maxKeysPerDetector` keys a table, the
+ * quietest state is evicted and counted, and an attack in progress survives
+ * a flood of new addresses.
+ */
+import { Capture, DetectionSession, parseDetectionConfig, setUpDetection } from '@mommynet/core';
+import { TCP, tcpFrame, udpFrame } from '@mommynet/core/synth';
+import { describe, expect, it } from 'vitest';
+
+import { DistinctWindow, evictQuietest } from '../packages/core/src/detect/distinct-window.js';
+import { writeCapture } from './support/synthetic.js';
+
+describe('detector state bound', () => {
+  it('evicts the least recently used entries down to nine tenths of the bound', () => {
+    const map = new Map(Array.from({ length: 100 }, (_, i) => [`k${(i * 37) % 100}`, (i * 37) % 100] as const));
+    expect(evictQuietest(map, 200, (v) => v)).toBe(0);
+    expect(evictQuietest(map, 50, (v) => v)).toBe(55);
+    expect([...map.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 45 }, (_, i) => 55 + i));
+  });
+
+  it('caps the observations one window holds: the oldest leave early, distinct counts stay right', () => {
+    const w = new DistinctWindow<string>(60e6, 3);
+    for (const [t, v] of [[1, 'a'], [2, 'b'], [3, 'a'], [4, 'c'], [5, 'c']] as const) w.add(t, v);
+    expect(w.entries).toBe(3);
+    expect([...w.values()].sort()).toEqual(['a', 'c']);
+    expect(w.firstTime).toBe(3);
+    w.expire(3 + 60e6);
+    expect([w.entries, w.size]).toEqual([2, 1]);
+  });
+
+  it('keeps a port scan in progress through a flood of one-flow hosts, and counts what it evicted', async () => {
+    const t0 = 1_700_000_000_000_000;
+    const frames: { tsMicros: number; frame: Uint8Array }[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      const t = t0 + i * 1000; // 40 s
+      // Noise: every flow from a new address to a new address.
+      frames.push({ tsMicros: t, frame: udpFrame({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dst: `172.16.${(i >> 8) & 255}.${i & 255}`, srcPort: 5000, dstPort: 9999 }) });
+      if (i % 1000 === 0) {
+        // The scan: one refused port a second, 40 in all.
+        const port = 1000 + i / 1000;
+        frames.push({ tsMicros: t + 1, frame: tcpFrame({ src: '203.0.113.66', dst: '192.0.2.1', srcPort: 40000, dstPort: port, flags: TCP.SYN }) });
+        frames.push({ tsMicros: t + 2, frame: tcpFrame({ src: '192.0.2.1', dst: '203.0.113.66', srcPort: port, dstPort: 40000, flags: TCP.RST | TCP.ACK }) });
+      }
+    }
+    const path = writeCapture(frames);
+    const run = async (config: string) => {
+      const session = new DetectionSession({ setup: setUpDetection(parseDetectionConfig(config, 'd.json')) });
+      for await (const batch of Capture.openFile(path)) session.observe(batch);
+      return { evicted: session.evictedKeys, scans: session.finish().filter((a) => a.category === 'port_scan') };
+    };
+    const bounded = await run('{ "maxKeysPerDetector": 1000 }');
+    expect(bounded.evicted).toBeGreaterThan(30_000);
+    expect(bounded.scans.map((a) => [a.src_ip, a.dst_ip])).toEqual([['203.0.113.66', '192.0.2.1']]);
+    const unbounded = await run('{}');
+    expect(unbounded.evicted).toBe(0);
+    expect(unbounded.scans).toHaveLength(1);
+  });
+});
