@@ -34,13 +34,14 @@ function parseArgs(argv) {
 }
 
 
+/** Ingest as the CLI does it: detection on a worker thread beside the append. */
 async function ingestSeconds(core, file, db, detect) {
   removeDb(db);
   const store = await core.openStore(db);
-  const session = detect ? new core.DetectionSession() : undefined;
   const t = performance.now();
-  const r = await core.ingestCapture(store, file, session ? { onBatch: (b) => session.observe(b) } : {});
-  if (session) await core.storeAlerts(store, r.captureId, session.finish());
+  const detection = detect ? core.ParallelDetection.start(core.DEFAULT_DETECTION) : undefined;
+  const r = await core.ingestCapture(store, file, detection ? { onBatch: (b) => detection.observe(b) } : {});
+  if (detection) await core.storeAlerts(store, r.captureId, await detection.finish());
   const s = (performance.now() - t) / 1000;
   store.close();
   return s;

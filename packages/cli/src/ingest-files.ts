@@ -9,12 +9,12 @@ import {
   type Alert,
   CaptureError,
   DEFAULT_DETECTION,
-  DetectionSession,
   type DetectionSetup,
   type FlowOptions,
   type IngestResult,
   ingestCapture,
   loadDetectionConfig,
+  ParallelDetection,
   setUpDetection,
   type Store,
   storeAlerts,
@@ -88,7 +88,8 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
   const { progress, detection } = options;
   for (const [i, file] of files.entries()) {
     progress.startFile(file, i, files.length);
-    const session = detection && new DetectionSession({ setup: detection });
+    // Detection runs on a worker thread, beside the database append.
+    const detector = detection && ParallelDetection.start(detection.config);
     let result: IngestResult;
     let alerts: Alert[] = [];
     try {
@@ -97,10 +98,10 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
         force: options.force,
         ...(options.sensor !== undefined && { sensor: options.sensor }),
         onProgress: (p) => progress.update(p),
-        ...(session && { onBatch: (batch) => session.observe(batch) }),
+        ...(detector && { onBatch: (batch) => detector.observe(batch) }),
       });
-      if (session && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
-        alerts = session.finish();
+      if (detector && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
+        alerts = await detector.finish();
         await storeAlerts(store, result.captureId, alerts);
       }
     } catch (err) {
@@ -110,6 +111,7 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
       throw new CliError(`${store.path}: ${(err as Error).message}; ingest of ${file} stopped, committed batches kept`, EXIT.store);
     } finally {
       progress.endFile();
+      await detector?.close();
     }
     yield { result, alerts };
   }

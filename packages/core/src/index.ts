@@ -63,6 +63,7 @@ export { DEFAULT_DETECTION, type DetectionConfig, type DetectionSettings, type N
 export { SHIPPED_SIGNATURES } from './detect/signatures.js';
 export type { Detector } from './detect/detector.js';
 export { FlowView } from './detect/flow-view.js';
+export { ParallelDetection } from './detect/parallel.js';
 export { DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } from './detect/session.js';
 export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';
 export { DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from './detect/config-file.js';
@@ -70,3 +71,4 @@ export * from './ml/index.js';
 export { type AttackLabel, type Episode, episodesFor, formatLabel, LabelError, loadLabels, parseLabel } from './evaluate/labels.js';
 export { alertCoversFlow, alertMatchesEpisode, type EvaluatedAlert, type EvaluatedFlow, flowInEpisode } from './evaluate/match.js';
 export { type CaptureScore, type CategoryScore, type Counts, type EvaluationReport, Scorer } from './evaluate/score.js';
+export * from './simulate/index.js';

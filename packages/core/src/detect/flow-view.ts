@@ -1,21 +1,50 @@
 /**
  * The few columns detectors read, taken once per batch from the Arrow
  * buffers: numbers as typed arrays, strings decoded per row only when read.
+ * The same columns can be copied out (`detachColumns`) and viewed again in
+ * a worker thread (`FlowView.fromColumns`).
  * @module
  */
-import type { Data, RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
+
+/** One column's buffers: values, and offsets for strings and binaries. */
+export interface ColumnBuffers {
+  values: ArrayBufferView;
+  valueOffsets?: Int32Array;
+}
+
+/** The columns a FlowView reads. */
+export const VIEW_COLUMNS = [
+  'src_ip', 'dst_ip', 'conn_state', 'community_id', 'src_port', 'dst_port', 'proto', 'start_time', 'end_time',
+  'pkts_fwd', 'pkts_rev', 'payload_bytes_fwd', 'payload_bytes_rev', 'syn_count', 'payload_fwd', 'payload_rev',
+  'pkt_size_mean_fwd', 'pkt_size_mean_rev', 'pkt_size_std_fwd', 'pkt_size_std_rev',
+] as const;
+export type ViewColumn = (typeof VIEW_COLUMNS)[number];
+
+/** A batch's view columns as buffers of their own (copies), ready to transfer to a worker. */
+export function detachColumns(batch: RecordBatch): { rows: number; columns: Record<ViewColumn, ColumnBuffers> } {
+  const columns = {} as Record<ViewColumn, ColumnBuffers>;
+  for (const name of VIEW_COLUMNS) {
+    const data = batch.getChild(name)!.data[0]!;
+    const values = data.values as ArrayBufferView & { slice(): ArrayBufferView };
+    // Variable-width columns: only the bytes the rows use (the buffer may be larger).
+    const offsets = data.valueOffsets as Int32Array | undefined;
+    columns[name] = offsets
+      ? { values: (data.values as Uint8Array).slice(offsets[0]!, offsets[batch.numRows]!), valueOffsets: offsets.map((o) => o - offsets[0]!) }
+      : { values: values.slice() };
+  }
+  return { rows: batch.numRows, columns };
+}
 
 const latin1 = new TextDecoder('latin1');
 
 /** A string column's values, each decoded once per batch however many detectors ask. */
-function strings(data: Data): (row: number) => string {
-  const offsets = data.valueOffsets as Int32Array;
+function strings(data: ColumnBuffers, rows: number): (row: number) => string {
+  const offsets = data.valueOffsets!;
   const bytes = data.values as Uint8Array;
-  const decoded: (string | undefined)[] = new Array(data.length);
+  const decoded: (string | undefined)[] = new Array(rows);
   return (row) => (decoded[row] ??= latin1.decode(bytes.subarray(offsets[row]!, offsets[row + 1]!)));
 }
-
-const col = (batch: RecordBatch, name: string) => batch.getChild(name)!.data[0]!;
 
 export class FlowView {
   readonly rows: number;
@@ -42,28 +71,38 @@ export class FlowView {
   readonly pktSizeStdFwd: Float64Array;
   readonly pktSizeStdRev: Float64Array;
 
-  constructor(batch: RecordBatch) {
-    this.rows = batch.numRows;
-    this.srcIp = strings(col(batch, 'src_ip'));
-    this.dstIp = strings(col(batch, 'dst_ip'));
-    this.connState = strings(col(batch, 'conn_state'));
-    this.communityId = strings(col(batch, 'community_id'));
-    this.srcPort = col(batch, 'src_port').values as Uint16Array;
-    this.dstPort = col(batch, 'dst_port').values as Uint16Array;
-    this.proto = col(batch, 'proto').values as Uint8Array;
-    this.startUs = col(batch, 'start_time').values as BigInt64Array;
-    this.endUs = col(batch, 'end_time').values as BigInt64Array;
-    this.pktsFwd = col(batch, 'pkts_fwd').values as BigUint64Array;
-    this.pktsRev = col(batch, 'pkts_rev').values as BigUint64Array;
-    this.payloadFwd = col(batch, 'payload_bytes_fwd').values as BigUint64Array;
-    this.payloadRev = col(batch, 'payload_bytes_rev').values as BigUint64Array;
-    this.synCount = col(batch, 'syn_count').values as Uint32Array;
-    this.firstPayloadFwd = bytes(col(batch, 'payload_fwd'));
-    this.firstPayloadRev = bytes(col(batch, 'payload_rev'));
-    this.pktSizeMeanFwd = col(batch, 'pkt_size_mean_fwd').values as Float64Array;
-    this.pktSizeMeanRev = col(batch, 'pkt_size_mean_rev').values as Float64Array;
-    this.pktSizeStdFwd = col(batch, 'pkt_size_std_fwd').values as Float64Array;
-    this.pktSizeStdRev = col(batch, 'pkt_size_std_rev').values as Float64Array;
+  /** The view of an Arrow batch, without copying. */
+  static of(batch: RecordBatch): FlowView {
+    return new FlowView(batch.numRows, (name) => batch.getChild(name)!.data[0]! as ColumnBuffers);
+  }
+
+  /** The view of columns detached from a batch (in a worker thread). */
+  static fromColumns(rows: number, columns: Record<ViewColumn, ColumnBuffers>): FlowView {
+    return new FlowView(rows, (name) => columns[name]);
+  }
+
+  private constructor(rows: number, col: (name: ViewColumn) => ColumnBuffers) {
+    this.rows = rows;
+    this.srcIp = strings(col('src_ip'), rows);
+    this.dstIp = strings(col('dst_ip'), rows);
+    this.connState = strings(col('conn_state'), rows);
+    this.communityId = strings(col('community_id'), rows);
+    this.srcPort = col('src_port').values as Uint16Array;
+    this.dstPort = col('dst_port').values as Uint16Array;
+    this.proto = col('proto').values as Uint8Array;
+    this.startUs = col('start_time').values as BigInt64Array;
+    this.endUs = col('end_time').values as BigInt64Array;
+    this.pktsFwd = col('pkts_fwd').values as BigUint64Array;
+    this.pktsRev = col('pkts_rev').values as BigUint64Array;
+    this.payloadFwd = col('payload_bytes_fwd').values as BigUint64Array;
+    this.payloadRev = col('payload_bytes_rev').values as BigUint64Array;
+    this.synCount = col('syn_count').values as Uint32Array;
+    this.firstPayloadFwd = bytes(col('payload_fwd'));
+    this.firstPayloadRev = bytes(col('payload_rev'));
+    this.pktSizeMeanFwd = col('pkt_size_mean_fwd').values as Float64Array;
+    this.pktSizeMeanRev = col('pkt_size_mean_rev').values as Float64Array;
+    this.pktSizeStdFwd = col('pkt_size_std_fwd').values as Float64Array;
+    this.pktSizeStdRev = col('pkt_size_std_rev').values as Float64Array;
   }
 
   start(row: number): number {
@@ -82,8 +121,8 @@ export class FlowView {
 }
 
 /** A binary column's values, each a view into the Arrow buffer. */
-function bytes(data: Data): (row: number) => Uint8Array {
-  const offsets = data.valueOffsets as Int32Array;
+function bytes(data: ColumnBuffers): (row: number) => Uint8Array {
+  const offsets = data.valueOffsets!;
   const values = data.values as Uint8Array;
   return (row) => values.subarray(offsets[row]!, offsets[row + 1]!);
 }

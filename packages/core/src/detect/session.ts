@@ -117,7 +117,11 @@ export class DetectionSession {
   }
 
   observe(batch: RecordBatch): void {
-    const view = new FlowView(batch);
+    this.observeView(FlowView.of(batch));
+  }
+
+  /** Flows already in a FlowView (from a batch, or columns sent to a worker). */
+  observeView(view: FlowView): void {
     for (let row = 0; row < view.rows; row++) {
       const t = view.start(row);
       if (t > this.#clock) this.#clock = t;

@@ -1,0 +1,27 @@
+/**
+ * The detection worker thread: a DetectionSession over the flow columns the
+ * ingesting thread sends (see parallel.ts), so detection runs beside the
+ * database append instead of after it on the same thread.
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+
+import type { DetectionConfig } from './config.js';
+import { type ColumnBuffers, FlowView, type ViewColumn } from './flow-view.js';
+import { DetectionSession, setUpDetection } from './session.js';
+
+export type ToWorker = { type: 'flows'; rows: number; columns: Record<ViewColumn, ColumnBuffers> } | { type: 'finish' };
+export type FromWorker = { type: 'observed' } | { type: 'finished'; alerts: ReturnType<DetectionSession['finish']>; evictedKeys: number };
+
+const port = parentPort!;
+const session = new DetectionSession({ setup: setUpDetection((workerData as { config: DetectionConfig }).config) });
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'flows') {
+    session.observeView(FlowView.fromColumns(message.rows, message.columns));
+    port.postMessage({ type: 'observed' } satisfies FromWorker);
+  } else {
+    const evictedKeys = session.evictedKeys;
+    port.postMessage({ type: 'finished', alerts: session.finish(), evictedKeys } satisfies FromWorker);
+  }
+});

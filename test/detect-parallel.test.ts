@@ -1,0 +1,47 @@
+/**
+ * Detection on a worker thread gives exactly the alerts of the same
+ * detectors on the calling thread, holds at most two batches in flight, and
+ * reports a failing worker instead of hanging.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Capture, DEFAULT_DETECTION, DetectionSession, ParallelDetection } from '@mommynet/core';
+import { describe, expect, it } from 'vitest';
+
+import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+
+const captures = haveCorpus ? corpusFiles(CORPUS_PCAPS) : [join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap')];
+
+describe('ParallelDetection', () => {
+  it(`raises the same alerts as a DetectionSession on ${haveCorpus ? 'every corpus capture' : 'the sample capture'}`, async () => {
+    for (const path of captures) {
+      const session = new DetectionSession();
+      const parallel = ParallelDetection.start(DEFAULT_DETECTION);
+      // Small batches: many messages, the in-flight bound exercised.
+      for await (const batch of Capture.openFile(path, { batchRows: 64 })) {
+        session.observe(batch);
+        await parallel.observe(batch);
+      }
+      expect(await parallel.finish(), path).toEqual(session.finish());
+    }
+  });
+
+  it('fails with the worker\'s error, not a hang, when the worker cannot start its detectors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mommy-parallel-'));
+    const list = join(dir, 'intel.txt');
+    writeFileSync(list, '203.0.113.7\n');
+    rmSync(list); // gone between the check and the worker's own reading
+    const parallel = ParallelDetection.start({ ...DEFAULT_DETECTION, threatIntel: { lists: [list] } });
+    let failure: unknown;
+    try {
+      for await (const batch of Capture.openFile(join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap'), { batchRows: 16 })) await parallel.observe(batch);
+      await parallel.finish();
+    } catch (err) {
+      failure = err;
+    }
+    expect(String(failure)).toMatch(/cannot read indicator list .*intel\.txt/);
+    await parallel.close();
+  });
+});
