@@ -429,17 +429,7 @@ export function icmpEchoFrame(o: IcmpEchoOptions & FrameCommon): Uint8Array {
 
 // ---- conversations --------------------------------------------------------------
 
-/** Mulberry32: a tiny seeded generator, so generated captures are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../random.js';
 
 /** `n` bytes from `random`. */
 export function randomBytes(random: () => number, n: number): Uint8Array {
