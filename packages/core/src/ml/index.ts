@@ -1,2 +1,50 @@
 /** Machine-learning detectors: features, models trained in TypeScript, ONNX export. */
 export { type AttributeValue, type Dim, floatTensor, floatValue, type GraphSpec, int64Tensor, ML_DOMAIN, modelBytes, type NodeSpec } from './onnx-model.js';
+export {
+  assertFeatureNames,
+  assertMatrix,
+  CONN_STATES,
+  type FeatureMatrix,
+  type FeatureTransform,
+  FLOW_FEATURES,
+  type FlowFeature,
+  flowFeatures,
+  SERVICE_PORTS,
+} from './features.js';
+export { RobustScaler, type ScalerJson } from './scaler.js';
+export {
+  averagePathLength,
+  DEFAULT_FOREST,
+  type FeatureContribution,
+  type ForestNodes,
+  IsolationForest,
+  type IsolationForestJson,
+  type IsolationForestOptions,
+} from './isolation-forest.js';
+export { type ForestOnnxOptions, isolationForestOnnx, OnnxForestScorer, type ScorerOptions } from './forest-onnx.js';
+export { averageRanks, rocAuc } from './metrics.js';
+export {
+  DEFAULT_HOST_WINDOWS,
+  FAILED_CONN_STATES,
+  HOST_WINDOW_FEATURES,
+  type HostSequences,
+  type HostWindowFeature,
+  type HostWindowOptions,
+  HostWindows,
+} from './host-windows.js';
+export {
+  DEFAULT_LSTM,
+  DEFAULT_LSTM_TRAINING,
+  type LstmContribution,
+  type LstmInit,
+  type LstmJson,
+  LstmModel,
+  type LstmOptions,
+  type LstmParameters,
+  type LstmTrainOptions,
+  LSTM_PARAMETER_NAMES,
+  type SequenceBatch,
+  trainLstm,
+} from './lstm.js';
+export { lstmOnnx, type LstmScorerOptions, OnnxLstmScorer } from './lstm-onnx.js';
+export { FEATURES_KEY, onnxRuntime, type SessionOptions } from './onnx-session.js';
