@@ -48,3 +48,9 @@ export {
 } from './lstm.js';
 export { lstmOnnx, type LstmScorerOptions, OnnxLstmScorer } from './lstm-onnx.js';
 export { FEATURES_KEY, onnxRuntime, type SessionOptions } from './onnx-session.js';
+export {
+  DEFAULT_FOREST_MODEL,
+  DEFAULT_LSTM_MODEL,
+  SHIPPED_MODELS_DIR,
+  type LoadedModel,
+  loadModel, matrixSha256, MODEL_CARD_VERSION, type ModelCard, modelCardPath, ModelError, type ModelKind, saveModel, severityOf, type SeverityThresholds } from './model-file.js';
