@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { simulate, writeSimulation } from '@mommynet/core';
 import { icmpPing, interleave, PcapWriter, randomBytes, seededRandom, TCP, tcpFrame, tcpSession, udpExchange } from '@mommynet/core/synth';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,3 +66,16 @@ const out = join(root, 'datasets', 'sample', 'demo.pcap');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, demo());
 console.log(`wrote ${out}`);
+
+// The simulator's captures (docs/simulate.md): normal traffic only, to train
+// models on, and a second capture of the same office with every attack at
+// medium intensity, with its labels and indicator list. Different seeds, so
+// that a model is not tested on the traffic it learnt.
+const sim = join(root, 'datasets', 'sim');
+for (const [name, options] of [
+  ['benign', { seed: 20260105, attacks: [] }],
+  ['mixed', { seed: 20260106 }],
+]) {
+  const files = writeSimulation(simulate({ ...options, captureName: `${name}.pcap` }), sim, name);
+  console.log(`wrote ${Object.values(files).join(', ')}`);
+}

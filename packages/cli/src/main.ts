@@ -13,6 +13,7 @@ import * as queries from './commands/queries.js';
 import * as query from './commands/query.js';
 import * as evaluate from './commands/evaluate.js';
 import * as ingest from './commands/ingest.js';
+import * as simulate from './commands/simulate.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(exportCommand)
     .command(extract)
     .command(evaluate)
+    .command(simulate)
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .strict()
