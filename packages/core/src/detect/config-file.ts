@@ -74,8 +74,8 @@ export function parseDetectionConfig(text: string, file: string): DetectionConfi
   if (kind(given) !== 'object') throw new DetectionConfigError(`${file}:1: must hold one JSON object`);
   const { networks = {}, ...rest } = given as Record<string, unknown>;
   const { networks: _noNetworks, ...defaults } = DEFAULT_DETECTION;
-  const { maxKeysPerDetector, ...base } = merge(defaults, rest, '', fail) as Omit<DetectionConfig, 'networks'>;
-  return { ...base, maxKeysPerDetector, networks: parseNetworks(networks, base, fail) };
+  const { maxKeysPerDetector, lateFlowSeconds, ...base } = merge(defaults, rest, '', fail) as Omit<DetectionConfig, 'networks'>;
+  return { ...base, maxKeysPerDetector, lateFlowSeconds, networks: parseNetworks(networks, base, fail) };
 }
 
 /** The `networks` object: prefixes checked, each network's settings merged over `base`. */

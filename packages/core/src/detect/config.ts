@@ -42,6 +42,12 @@ export interface DetectionConfig extends DetectionSettings {
    * brings millions of new addresses.
    */
   maxKeysPerDetector: number;
+  /**
+   * How late a flow may arrive after flows that started later: state is
+   * kept this much longer than its window. An unanswered SYN ends by the TCP
+   * idle timeout (300 s by default), so it comes out that late.
+   */
+  lateFlowSeconds: number;
   /** Networks with settings of their own (the most specific prefix wins when a flow matches several). */
   networks: NetworkSettings[];
 }
@@ -54,7 +60,7 @@ export interface NetworkSettings {
 }
 
 /** Settings a network cannot change: the lists and pattern files are read once for every network. */
-export const GLOBAL_SETTINGS = ['networks', 'maxKeysPerDetector', 'threatIntel', 'payloadSignature'] as const;
+export const GLOBAL_SETTINGS = ['networks', 'maxKeysPerDetector', 'lateFlowSeconds', 'threatIntel', 'payloadSignature'] as const;
 
 export const DEFAULT_DETECTION: DetectionConfig = {
   episodeGapSeconds: 300,
@@ -84,6 +90,8 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   synFlood: { windowSeconds: 10, minAttempts: 100, criticalAttempts: 10000 },
   // A few hundred MB of detector state at the worst; a few thousand hosts need a few MB.
   maxKeysPerDetector: 100_000,
+  // The flow table's TCP idle timeout: the latest an unanswered probe comes out.
+  lateFlowSeconds: 300,
   // None by default: every address gets the settings above.
   networks: [],
 };

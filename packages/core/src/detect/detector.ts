@@ -9,10 +9,15 @@ import type { FlowView } from './flow-view.js';
 
 export interface Detector {
   readonly name: string;
-  /** One flow record. `clockUs` never goes backwards (the newest start time seen). */
-  observe(view: FlowView, row: number, clockUs: number): void;
   /**
-   * Drops state that can no longer lead to an alert (called now and then),
+   * One flow record. Flows arrive when they end, so an unanswered probe can
+   * come minutes after flows that started later: windows count by each
+   * flow's own start time, never by the arrival clock.
+   */
+  observe(view: FlowView, row: number): void;
+  /**
+   * Drops state that can no longer lead to an alert (called now and then,
+   * with a clock held back by the latest a flow can arrive),
    * and the oldest per-host state beyond `maxKeys` keys a table; returns
    * how many keys were evicted for the bound.
    */

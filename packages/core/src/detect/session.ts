@@ -85,6 +85,7 @@ export class DetectionSession {
   #clock = -Infinity;
   #seen = 0;
   #maxKeys: number;
+  #lateUs: number;
   #evicted = 0;
 
   /** Every detector with `setup` (default settings when absent), or exactly the `detectors` given. */
@@ -93,6 +94,7 @@ export class DetectionSession {
     this.#detectors = options.detectors ?? makeDetectors(setup);
     this.#all = [...this.#detectors];
     this.#maxKeys = setup?.config.maxKeysPerDetector ?? DEFAULT_DETECTION.maxKeysPerDetector;
+    this.#lateUs = (setup?.config.lateFlowSeconds ?? DEFAULT_DETECTION.lateFlowSeconds) * 1e6;
     if (setup && setup.config.networks.length > 0) {
       this.#routes = new PrefixMap<Route>();
       for (const network of setup.config.networks) {
@@ -126,8 +128,10 @@ export class DetectionSession {
       const t = view.start(row);
       if (t > this.#clock) this.#clock = t;
       const detectors = this.#routes ? this.#route(view, row) : this.#detectors;
-      for (const d of detectors) d.observe(view, row, this.#clock);
-      if (++this.#seen % PRUNE_EVERY_FLOWS === 0) for (const d of this.#all) this.#evicted += d.prune(this.#clock, this.#maxKeys);
+      for (const d of detectors) d.observe(view, row);
+      if (++this.#seen % PRUNE_EVERY_FLOWS === 0) {
+        for (const d of this.#all) this.#evicted += d.prune(this.#clock - this.#lateUs, this.#maxKeys);
+      }
     }
   }
 

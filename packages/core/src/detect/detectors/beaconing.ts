@@ -139,7 +139,7 @@ export class BeaconingDetector implements Detector {
     this.#ignored = new Set(config.beaconing.ignoredPorts);
   }
 
-  observe(v: FlowView, row: number, _clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     const proto = v.proto[row]!;
     if (proto !== 6 && proto !== 17) return;
     const port = v.dstPort[row]!;

@@ -153,7 +153,7 @@ export class BruteForceDetector implements Detector {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
   }
 
-  observe(v: FlowView, row: number, clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     if (v.proto[row] !== 6) return;
     const fwd = Number(v.payloadFwd[row]!);
     const rev = Number(v.payloadRev[row]!);
@@ -182,7 +182,7 @@ export class BruteForceDetector implements Detector {
     let window = this.#attempts.get(key);
     if (!window) this.#attempts.set(key, (window = new Attempts(t, fwd, rev)));
     else window.add(t, fwd, rev, highAttempts);
-    window.expire(clockUs - windowUs + 1);
+    window.expire(t - windowUs + 1);
 
     const open = this.#episodes.isOpen(key);
     if (!open && window.count < minAttempts) return;

@@ -57,7 +57,7 @@ export class DdosDetector implements Detector {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
   }
 
-  observe(v: FlowView, row: number, clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     // Traffic towards the target: the forward side for most flows; for a
     // reflected response, the side that sent first is the reflector.
     const dst = v.dstIp(row);
@@ -72,7 +72,6 @@ export class DdosDetector implements Detector {
       this.#targets.set(dst, target);
     }
     target.sources.add(t, src);
-    target.sources.expire(clockUs);
     // Flows of the same millisecond share an entry, so a flood of millions stays a few thousand entries.
     const last = target.packets[target.packets.length - 1];
     if (last && last.amplified === amplified && t - last.time < 1000) last.packets += packets;
@@ -80,7 +79,7 @@ export class DdosDetector implements Detector {
     target.packetsInWindow += packets;
     if (amplified) target.amplifiedInWindow += packets;
     let drop = 0;
-    while (drop < target.packets.length && target.packets[drop]!.time <= clockUs - windowUs) {
+    while (drop < target.packets.length && target.packets[drop]!.time <= t - windowUs) {
       const old = target.packets[drop++]!;
       target.packetsInWindow -= old.packets;
       if (old.amplified) target.amplifiedInWindow -= old.packets;

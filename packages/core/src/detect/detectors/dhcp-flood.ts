@@ -61,7 +61,7 @@ export class DhcpFloodDetector implements Detector {
     this.#episodes = new EpisodeBook(episodeGapSeconds * 1e6);
   }
 
-  observe(v: FlowView, row: number, clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     if (v.proto[row] !== 17 || v.dstPort[row] !== BOOTP_SERVER_PORT) return;
     const payload = v.firstPayloadFwd(row);
     // Without a payload prefix (payload capture off) every message counts, by source address.
@@ -76,7 +76,7 @@ export class DhcpFloodDetector implements Detector {
     const dst = v.dstIp(row);
     this.#sources.add(t, src);
     this.#servers.add(t, dst);
-    this.prune(clockUs);
+    for (const w of [this.#messages, this.#sources, this.#servers]) w.expire(t);
     if (this.#messages.entries < minMessages && !this.#episodes.isOpen(EPISODE_KEY)) return;
     const seen = this.#seen;
     this.#episodes.note(

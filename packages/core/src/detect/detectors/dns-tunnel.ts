@@ -350,20 +350,20 @@ export class DnsTunnelDetector implements Detector {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
   }
 
-  observe(v: FlowView, row: number, clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     const found = contributions(v, row, this.thresholds);
     if (!found) return;
-    for (const c of found.groups) this.#note(v, row, clockUs, found.client, found.resolver, c);
+    for (const c of found.groups) this.#note(v, row, found.client, found.resolver, c);
   }
 
-  #note(v: FlowView, row: number, clockUs: number, client: string, resolver: string, c: Contribution): void {
+  #note(v: FlowView, row: number, client: string, resolver: string, c: Contribution): void {
     const t = this.thresholds;
     const key = `${client}>${c.parent}`;
     let evidence = this.#evidence.get(key);
     if (!evidence) this.#evidence.set(key, (evidence = new Evidence(t.windowSeconds * 1e6)));
     const seen: Seen = { time: v.start(row), resolver, communityId: v.communityId(row), c };
     evidence.add(seen);
-    evidence.expire(clockUs);
+    evidence.expire(seen.time);
     const counts = evidence.counts();
     const crossed = [
       counts.unusual >= t.minUnusualTypeQueries && 'record_types',

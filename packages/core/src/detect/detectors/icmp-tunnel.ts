@@ -165,7 +165,7 @@ export class IcmpTunnelDetector implements Detector {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
   }
 
-  observe(v: FlowView, row: number, clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     const proto = v.proto[row]!;
     const type = v.srcPort[row]!;
     if (ECHO_REQUEST[proto] === undefined || (type !== ECHO_REQUEST[proto] && type !== ECHO_REPLY[proto])) return;
@@ -191,7 +191,7 @@ export class IcmpTunnelDetector implements Detector {
     let window = this.#windows.get(key);
     if (!window) this.#windows.set(key, (window = new PairWindow(t.windowSeconds * 1e6, t.minEntropyRatio)));
     window.add(flow);
-    window.expire(clockUs);
+    window.expire(flow.time);
     const enough = window.packets >= t.minPackets;
     const meanPayload = window.packets > 0 ? window.payload / window.packets : 0;
     const std = stdOf(window.sizes);

@@ -37,7 +37,7 @@ export class IpSweepDetector implements Detector {
     return `${proto === 6 ? 'tcp' : 'udp'}/${v.dstPort[row]}`;
   }
 
-  observe(v: FlowView, row: number, clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     const service = this.#service(v, row);
     if (!service) return;
     const src = v.srcIp(row);
@@ -46,7 +46,6 @@ export class IpSweepDetector implements Detector {
     const window = windowOf(this.#windows, key, windowSeconds * 1e6);
     const dst = v.dstIp(row);
     window.add(v.start(row), dst);
-    window.expire(clockUs);
     if (window.size < minHosts && !this.#episodes.isOpen(key)) return;
     this.#episodes.note(
       key,

@@ -23,7 +23,7 @@ export class PortScanDetector implements Detector {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
   }
 
-  observe(v: FlowView, row: number, clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     if (!v.isProbe(row)) return;
     const src = v.srcIp(row);
     const dst = v.dstIp(row);
@@ -32,7 +32,6 @@ export class PortScanDetector implements Detector {
     const window = windowOf(this.#windows, key, windowSeconds * 1e6);
     const port = v.dstPort[row]!;
     window.add(v.start(row), port);
-    window.expire(clockUs);
     if (window.size < minPorts && !this.#episodes.isOpen(key)) return;
     this.#episodes.note(
       key,

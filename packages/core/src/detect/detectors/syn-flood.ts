@@ -2,7 +2,8 @@
  * `syn_flood`: many SYNs to one port of one host that never complete, from
  * any number of (possibly spoofed) sources. Counted per target port, so a
  * port scan (one SYN per port) is not a flood. An alert when
- * `minAttempts` unanswered or rejected SYN flows arrive within
+ * `minAttempts` SYN flows that never completed (unanswered, refused, or a
+ * SYN-ACK never acknowledged) arrive within
  * `windowSeconds`; severity 2, 1 from `criticalAttempts`.
  * @module
  */
@@ -23,10 +24,12 @@ export class SynFloodDetector implements Detector {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
   }
 
-  observe(v: FlowView, row: number, clockUs: number): void {
+  observe(v: FlowView, row: number): void {
     if (v.proto[row] !== 6 || v.synCount[row] === 0) return;
     const state = v.connState(row);
-    if (state !== 'S0' && state !== 'REJ' && state !== 'RSTOS0') return;
+    // Never completed: unanswered, refused, or answered with a SYN-ACK that was never acknowledged (OTH after a SYN: a server with SYN cookies).
+    const halfOpen = state === 'OTH' && v.payloadFwd[row] === 0n && v.payloadRev[row] === 0n;
+    if (state !== 'S0' && state !== 'REJ' && state !== 'RSTOS0' && !halfOpen) return;
     const dst = v.dstIp(row);
     const port = v.dstPort[row]!;
     const key = `${dst}:${port}`;
@@ -35,7 +38,6 @@ export class SynFloodDetector implements Detector {
     const src = v.srcIp(row);
     const window = windowOf(this.#attempts, key, windowSeconds * 1e6);
     window.add(t, src);
-    window.expire(clockUs);
     if (window.entries < minAttempts && !this.#episodes.isOpen(key)) return;
     this.#episodes.note(
       key,
