@@ -14,6 +14,8 @@ import * as query from './commands/query.js';
 import * as evaluate from './commands/evaluate.js';
 import * as ingest from './commands/ingest.js';
 import * as simulate from './commands/simulate.js';
+import * as train from './commands/train.js';
+import * as models from './commands/models.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(extract)
     .command(evaluate)
     .command(simulate)
+    .command(train)
+    .command(models)
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .strict()

@@ -54,3 +54,34 @@ export {
   SHIPPED_MODELS_DIR,
   type LoadedModel,
   loadModel, matrixSha256, MODEL_CARD_VERSION, type ModelCard, modelCardPath, ModelError, type ModelKind, saveModel, severityOf, type SeverityThresholds } from './model-file.js';
+export { FlowScoring } from './flow-scoring.js';
+export {
+  type ForestModelOptions,
+  FLOW_FEATURE_NAMES,
+  forestOptionsOf,
+  type LstmModelOptions,
+  lstmOptionsOf,
+  scoreQuantiles,
+  type ScoreQuantiles,
+  SEVERITY_STEPS,
+  thresholdsFrom,
+  type TrainedForest,
+  type TrainedLstm,
+  trainForestModel,
+  type TrainingRecord,
+  trainLstmModel,
+} from './train.js';
+export {
+  benignRows,
+  benignSequences,
+  concatLabelledMatrices,
+  concatMatrices,
+  concatSequences,
+  type FlowStream,
+  flowRows,
+  hostRows,
+  type LabelledMatrix,
+  type LabelledSequences,
+  type RowCategory,
+} from './training-data.js';
+export { type CategoryRecall, type EvaluationUnit, evaluateForest, evaluateLstm, evaluateScores, type ScoreEvaluation } from './model-evaluation.js';

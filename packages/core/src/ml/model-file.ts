@@ -19,6 +19,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { IsolationForestJson } from './isolation-forest.js';
+import type { ScalerJson } from './scaler.js';
 import type { LstmJson } from './lstm.js';
 
 export type ModelKind = 'isolation-forest' | 'lstm';
@@ -46,6 +47,8 @@ export interface ModelCard {
   created: string;
   /** Input names in order: flow features (forest) or host-window aggregates (LSTM). */
   features: string[];
+  /** Fitted at training; the ONNX model applies it itself, the TypeScript model expects scaled rows. */
+  scaler?: ScalerJson;
   hyper_parameters: Record<string, number | string>;
   training: {
     /** Captures, database, Parquet or CSV files the rows came from. */
@@ -65,6 +68,8 @@ export interface ModelCard {
 }
 
 export interface LoadedModel {
+  /** The file name without extension: how messages name the model. */
+  name: string;
   card: ModelCard;
   onnx: Uint8Array;
   /** The card's path. */
@@ -122,7 +127,7 @@ export function loadModel(nameOrPath: string, expectedFeatures?: readonly string
   }
   if (expectedFeatures) checkFeatures(name, card.features, expectedFeatures);
   const onnx = new Uint8Array(readFileSync(onnxPath));
-  return { card, onnx, path };
+  return { name, card, onnx, path };
 }
 
 function checkFeatures(name: string, model: readonly string[], code: readonly string[]): void {
