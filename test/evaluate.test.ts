@@ -215,7 +215,7 @@ describe.skipIf(!haveCorpus)('evaluation on the public corpus', () => {
       expect(c.falseAlertsBySeverity[0] + c.falseAlertsBySeverity[1], c.capture).toBe(0);
     }
     for (const name of BENIGN) expect(report.captures.map((c) => c.capture)).toContain(name);
-    for (const category of report.categories) expect(category.episodes.recall, category.category).toBe(1);
+    for (const category of report.categories) if (category.episodes.labelled > 0) expect(category.episodes.recall, category.category).toBe(1);
   });
 
   it('is the results table the README shows', () => {

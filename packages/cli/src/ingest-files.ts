@@ -9,11 +9,14 @@ import {
   type Alert,
   CaptureError,
   DEFAULT_DETECTION,
+  DEFAULT_FOREST_MODEL,
   type DetectionSetup,
   type FlowOptions,
+  FlowScoring,
   type IngestResult,
   ingestCapture,
   loadDetectionConfig,
+  ModelError,
   ParallelDetection,
   setUpDetection,
   type Store,
@@ -38,6 +41,33 @@ export interface DetectionArgs {
   signatures?: string[];
 }
 
+/** The model options of `ingest` and `evaluate`. */
+export function withModelOptions<T>(y: Argv<T>) {
+  return y
+    .option('ml', { type: 'boolean', default: true, describe: 'Score every flow with the Isolation Forest (--no-ml: skip)' })
+    .option('model', { type: 'string', default: DEFAULT_FOREST_MODEL, describe: 'Forest to score with: a name in models/, or a path to its card' })
+    .option('skip-bad-model', { type: 'boolean', default: false, describe: 'When the model cannot be used, warn and go on with the other detectors' });
+}
+
+export interface ModelArgs {
+  ml: boolean;
+  model: string;
+  skipBadModel: boolean;
+}
+
+/** The forest to score with, loaded before any capture is read; undefined with --no-ml, or a bad model and --skip-bad-model. */
+export async function loadScoring(argv: ModelArgs): Promise<FlowScoring | undefined> {
+  if (!argv.ml) return undefined;
+  try {
+    return await FlowScoring.load(argv.model, { spinning: false });
+  } catch (err) {
+    if (!(err instanceof ModelError)) throw err;
+    if (!argv.skipBadModel) throw new CliError(`${err.message} (--skip-bad-model goes on without it, --no-ml skips scoring)`, EXIT.usage);
+    process.stderr.write(`mommy-forensics: ${err.message}; going on without machine-learning scores (--skip-bad-model)\n`);
+    return undefined;
+  }
+}
+
 /** Detection settings from the options, their lists and pattern files read now. */
 export function detectionSetup(argv: DetectionArgs): DetectionSetup {
   try {
@@ -58,6 +88,8 @@ export interface IngestFilesOptions {
   sensor?: string;
   /** Absent: flows only. */
   detection?: DetectionSetup;
+  /** Absent: no anomaly scores, no ml_anomaly alerts. */
+  scoring?: FlowScoring;
   progress: ProgressReporter;
 }
 
@@ -85,7 +117,7 @@ export function describeResult(r: IngestResult): string | undefined {
 
 /** Ingests `files` one after the other, yielding each result once its alerts are stored. */
 export async function* ingestFiles(store: Store, files: readonly string[], options: IngestFilesOptions): AsyncGenerator<IngestedFile> {
-  const { progress, detection } = options;
+  const { progress, detection, scoring } = options;
   for (const [i, file] of files.entries()) {
     progress.startFile(file, i, files.length);
     // Detection runs on a worker thread, beside the database append.
@@ -99,9 +131,11 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
         ...(options.sensor !== undefined && { sensor: options.sensor }),
         onProgress: (p) => progress.update(p),
         ...(detector && { onBatch: (batch) => detector.observe(batch) }),
+        ...(scoring && { scoreBatch: (batch) => scoring.score(batch) }),
       });
-      if (detector && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
-        alerts = await detector.finish();
+      const modelAlerts = scoring?.finish() ?? [];
+      if ((detector || scoring) && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
+        alerts = [...((await detector?.finish()) ?? []), ...modelAlerts].sort((a, b) => a.start - b.start);
         await storeAlerts(store, result.captureId, alerts);
       }
     } catch (err) {

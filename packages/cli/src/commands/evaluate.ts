@@ -25,7 +25,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
-import { describeResult, detectionSetup, exitCodeFor, ingestFiles, withDetectionOptions } from '../ingest-files.js';
+import { describeResult, detectionSetup, exitCodeFor, ingestFiles, loadScoring, withDetectionOptions, withModelOptions } from '../ingest-files.js';
 import { expandCaptureArgs } from '../inputs.js';
 import { alignedTable, markdownTable } from '../output/aligned.js';
 import { ProgressReporter } from '../progress.js';
@@ -35,7 +35,7 @@ export const command = 'evaluate <captures..>';
 export const describe = 'Score the detectors against labelled captures';
 
 export function builder(y: Argv) {
-  return withDetectionOptions(withFlowOptions(y))
+  return withModelOptions(withDetectionOptions(withFlowOptions(y)))
     .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files, directories or quoted globs' })
     .option('labels', { type: 'string', demandOption: true, describe: 'Labels file: one attack episode per JSON line (docs/evaluate.md)' })
     .option('db', { type: 'string', describe: 'Keep the ingested flows and alerts in this DuckDB file (default: a temporary one)' })
@@ -112,6 +112,7 @@ export async function handler(argv: Args): Promise<void> {
     throw err;
   }
   const detection = detectionSetup(argv);
+  const scoring = await loadScoring(argv);
   const { files, missing } = expandCaptureArgs(argv.captures);
   for (const m of missing) process.stderr.write(`mommy-forensics: ${m}: no capture files found\n`);
   let exitCode: ExitCode = missing.length ? EXIT.input : EXIT.ok;
@@ -120,7 +121,7 @@ export async function handler(argv: Args): Promise<void> {
   const store = await openForWriting(argv.db ?? join(scratch!, 'evaluate.duckdb'));
   const scorer = new Scorer();
   try {
-    const ingested = ingestFiles(store, files, { flowOptions: flowOptionsFrom(argv), force: true, detection, progress: new ProgressReporter(argv.quiet) });
+    const ingested = ingestFiles(store, files, { flowOptions: flowOptionsFrom(argv), force: true, detection, scoring, progress: new ProgressReporter(argv.quiet) });
     for await (const { result, alerts } of ingested) {
       const note = describeResult(result);
       if (note) process.stderr.write(`mommy-forensics: ${note}\n`);
@@ -131,6 +132,7 @@ export async function handler(argv: Args): Promise<void> {
     }
   } finally {
     store.close();
+    await scoring?.close();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
   const report = scorer.report();

@@ -13,21 +13,21 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { openForWriting } from '../store.js';
 import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
 import { expandCaptureArgs } from '../inputs.js';
-import { describeResult, detectionSetup, exitCodeFor, ingestFiles, withDetectionOptions } from '../ingest-files.js';
+import { describeResult, detectionSetup, exitCodeFor, ingestFiles, loadScoring, withDetectionOptions, withModelOptions } from '../ingest-files.js';
 import { ProgressReporter } from '../progress.js';
 
 export const command = 'ingest <captures..>';
 export const describe = 'Read captures into the forensics database';
 
 export function builder(y: Argv) {
-  return withDetectionOptions(withFlowOptions(y))
+  return withModelOptions(withDetectionOptions(withFlowOptions(y)))
     .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files, directories or quoted globs' })
     .option('db', { type: 'string', default: DEFAULT_STORE_PATH, describe: 'DuckDB file (created if missing)' })
     .option('force', { type: 'boolean', default: false, describe: 'Ingest again captures already in the database' })
     .option('sensor', { type: 'string', describe: 'Name of this sensor in the database (default: host name)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress, only errors and the summary' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
-    .option('detect', { type: 'boolean', default: true, describe: 'Run the detectors and store their alerts (--no-detect: flows only)' })
+    .option('detect', { type: 'boolean', default: true, describe: 'Run the rule detectors and store their alerts (--no-detect: skip them)' })
     .example('$0 ingest trace.pcap', 'into ./mommy.duckdb')
     .example("$0 ingest /var/captures 'old/**/*.pcap.gz' --db cases/incident-42.duckdb", 'a directory and a glob')
     .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote');
@@ -51,6 +51,7 @@ interface Summary {
 
 export async function handler(argv: Args): Promise<void> {
   const detection = argv.detect ? detectionSetup(argv) : undefined;
+  const scoring = await loadScoring(argv);
   const started = performance.now();
   const { files, missing } = expandCaptureArgs(argv.captures);
   for (const m of missing) process.stderr.write(`mommy-forensics: ${m}: no capture files found\n`);
@@ -68,6 +69,7 @@ export async function handler(argv: Args): Promise<void> {
       force: argv.force,
       ...(argv.sensor !== undefined && { sensor: argv.sensor }),
       detection,
+      scoring,
       progress,
     });
     for await (const { result, alerts } of ingested) {
@@ -85,6 +87,7 @@ export async function handler(argv: Args): Promise<void> {
     }
   } finally {
     store.close();
+    await scoring?.close();
   }
   summary.seconds = Math.round(performance.now() - started) / 1000;
   process.stdout.write(

@@ -26,6 +26,7 @@ import duckdb from '@duckdb/node-bindings';
 import type { Data, RecordBatch } from 'apache-arrow';
 
 import { FLOW_COLUMNS, type FlowColumnType } from '../schema.js';
+import { FLOW_TABLE_COLUMNS } from './schema.js';
 
 const WIDTH: Partial<Record<FlowColumnType, number>> = { u8: 1, u16: 2, u32: 4, u64: 8, f64: 8, timestamp_us: 8 };
 
@@ -45,17 +46,18 @@ export class FlowAppender {
 
   static async create(connection: DuckDBConnection): Promise<FlowAppender> {
     const appender = await connection.createAppender('flows');
-    if (appender.columnCount !== FLOW_COLUMNS.length + 1)
-      throw new Error(`flows table has ${appender.columnCount} columns; this MommyNet writes ${FLOW_COLUMNS.length + 1}`);
+    if (appender.columnCount !== FLOW_TABLE_COLUMNS.length)
+      throw new Error(`flows table has ${appender.columnCount} columns; this MommyNet writes ${FLOW_TABLE_COLUMNS.length}`);
     return new FlowAppender(appender);
   }
 
-  /** Appends a batch and commits it. */
-  append(batch: RecordBatch, captureId: number): void {
+  /** Appends a batch, with each flow's anomaly score when scored (else NULL), and commits it. */
+  append(batch: RecordBatch, captureId: number, scores?: Float32Array): void {
+    if (scores && scores.length !== batch.numRows) throw new RangeError(`${scores.length} anomaly scores for ${batch.numRows} flows`);
     const columns = FLOW_COLUMNS.map((_, i) => batch.getChildAt(i)!.data[0]!);
     for (let start = 0; start < batch.numRows; start += this.#rowsPerChunk) {
       const rows = Math.min(this.#rowsPerChunk, batch.numRows - start);
-      this.#fillChunk(columns, captureId, start, rows);
+      this.#fillChunk(columns, captureId, start, rows, scores);
       this.#appender.appendDataChunk(this.#chunk);
     }
     this.#appender.flushSync();
@@ -65,7 +67,7 @@ export class FlowAppender {
     this.#appender.closeSync();
   }
 
-  #fillChunk(columns: Data[], captureId: number, start: number, rows: number): void {
+  #fillChunk(columns: Data[], captureId: number, start: number, rows: number, scores: Float32Array | undefined): void {
     const chunk = this.#chunk.chunk;
     duckdb.data_chunk_reset(chunk);
     const ids = new Uint32Array(rows).fill(captureId);
@@ -83,6 +85,14 @@ export class FlowAppender {
       }
       if (data.nullCount > 0) copyValidity(vector, data, start, rows);
     });
+    const scoreVector = duckdb.data_chunk_get_vector(chunk, FLOW_COLUMNS.length + 1);
+    if (scores) {
+      duckdb.copy_data_to_vector(scoreVector, 0, scores.buffer as ArrayBuffer, scores.byteOffset + start * 4, rows * 4);
+    } else {
+      duckdb.vector_ensure_validity_writable(scoreVector);
+      const none = new Uint8Array(Math.ceil(rows / 8));
+      duckdb.copy_data_to_vector_validity(scoreVector, 0, none.buffer, 0, none.byteLength);
+    }
     duckdb.data_chunk_set_size(chunk, rows);
   }
 }

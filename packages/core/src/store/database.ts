@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
-import { STORE_DDL, STORE_SCHEMA_VERSION } from './schema.js';
+import { STORE_DDL, STORE_MIGRATIONS, STORE_SCHEMA_VERSION } from './schema.js';
 
 export const DEFAULT_STORE_PATH = 'mommy.duckdb';
 
@@ -111,8 +111,16 @@ export class Store {
         'newer_schema',
         this.path,
       );
-    if (version === undefined && !this.readOnly)
-      await this.connection.run(`INSERT INTO mommynet_meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}')`);
+    if (this.readOnly || version === STORE_SCHEMA_VERSION) return;
+    // An older database: bring its tables up to date, in one transaction.
+    await this.connection.run('BEGIN TRANSACTION');
+    for (let v = (version ?? STORE_SCHEMA_VERSION) + 1; v <= STORE_SCHEMA_VERSION; v++) {
+      for (const statement of STORE_MIGRATIONS[v] ?? []) await this.connection.run(statement);
+    }
+    await this.connection.run(
+      `INSERT OR REPLACE INTO mommynet_meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}')`,
+    );
+    await this.connection.run('COMMIT');
   }
 
   /** Runs a statement and returns its rows as objects (JS values). */

@@ -44,6 +44,8 @@ export interface IngestOptions extends FileOptions {
   onProgress?: (progress: IngestProgress) => void;
   /** Sees every flow batch after it is stored (detectors run here). */
   onBatch?: (batch: RecordBatch, captureId: number) => void | Promise<void>;
+  /** Each flow's anomaly score, stored in `flows.anomaly_score` (absent: NULL). */
+  scoreBatch?: (batch: RecordBatch) => Promise<Float32Array>;
 }
 
 export interface IngestResult {
@@ -95,7 +97,7 @@ async function claimCaptureId(store: Store, existing: ExistingCapture | undefine
 export async function ingestCapture(store: Store, file: string, options: IngestOptions = {}): Promise<IngestResult> {
   const started = performance.now();
   const path = resolve(file);
-  const { force = false, sensor = hostname(), onProgress, onBatch, ...captureOptions } = options;
+  const { force = false, sensor = hostname(), onProgress, onBatch, scoreBatch, ...captureOptions } = options;
   const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
 
@@ -133,7 +135,7 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
   let failure: Error | undefined;
   try {
     for await (const batch of capture) {
-      appender.append(batch, captureId);
+      appender.append(batch, captureId, await scoreBatch?.(batch));
       await onBatch?.(batch, captureId);
       result.flows += batch.numRows;
       const s = capture.stats();

@@ -14,7 +14,7 @@
 import { DUCKDB_TYPES, FLOW_COLUMNS } from '../schema.js';
 
 /** Bumped whenever a table changes; stored in `mommynet_meta`. */
-export const STORE_SCHEMA_VERSION = 1;
+export const STORE_SCHEMA_VERSION = 2;
 
 export type CaptureStatus = 'incomplete' | 'complete' | 'damaged';
 
@@ -45,7 +45,8 @@ export const STORE_DDL: readonly string[] = [
 )`,
   `CREATE TABLE IF NOT EXISTS flows (
   capture_id UINTEGER NOT NULL,
-${flowColumns}
+${flowColumns},
+  anomaly_score FLOAT                -- Isolation Forest score (0..1, higher = more anomalous); NULL when not scored
 )`,
   `CREATE SEQUENCE IF NOT EXISTS alert_ids START 1`,
   `CREATE TABLE IF NOT EXISTS alerts (
@@ -69,5 +70,10 @@ ${flowColumns}
   `CREATE INDEX IF NOT EXISTS captures_sha256 ON captures (sha256)`,
 ];
 
-/** The flows table's columns in order: capture_id, then the flow record. */
-export const FLOW_TABLE_COLUMNS: readonly string[] = ['capture_id', ...FLOW_COLUMNS.map((c) => c.name)];
+/** The flows table's columns in order: capture_id, the flow record, the anomaly score. */
+export const FLOW_TABLE_COLUMNS: readonly string[] = ['capture_id', ...FLOW_COLUMNS.map((c) => c.name), 'anomaly_score'];
+
+/** What each schema version adds to a database written by the one before (run in order when a writer opens it). */
+export const STORE_MIGRATIONS: Readonly<Record<number, readonly string[]>> = {
+  2: ['ALTER TABLE flows ADD COLUMN IF NOT EXISTS anomaly_score FLOAT'],
+};

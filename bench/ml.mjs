@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * pnpm bench:ml: what the anomaly models cost, with the shipped models
+ * (models/flows-forest, models/hosts-lstm; `pnpm models` makes them).
+ *
+ * In one run, on the benchmark capture of bench/make-capture.mjs, its flow
+ * batches held in memory:
+ * 1. forest scoring: flowFeatures + OnnxForestScorer per batch, flows/s,
+ *    with onnxruntime's threads spinning (its default) and not (as ingest
+ *    runs it, beside capture and DuckDB) (target: >= 1 M flows/s);
+ * 2. host windows: HostWindows over the same batches, flows/s, and LSTM
+ *    scoring of the sequences they make with OnnxLstmScorer, sequences/s;
+ * 3. training: the forest on 1 M flows (the capture's feature rows repeated;
+ *    scaler, trees and the training scores the thresholds come from), and
+ *    one LSTM epoch on 10 000 sequences (default sizes);
+ * 4. ingest into DuckDB with the forest scoring every flow against without
+ *    (target: with >= 0.6 x without, as rates).
+ * Each measurement is the best of --runs. Results go to bench/out/ml-<date>.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { best, fmtInt, loadCore, log, machine, removeDb, table } from './common.mjs';
+import { makeCapture, REPO } from './make-capture.mjs';
+
+const TARGET_SCORING = 1_000_000;
+const TARGET_INGEST_RATIO = 0.6;
+const TRAINING_FLOWS = 1_000_000;
+const TRAINING_SEQUENCES = 10_000;
+
+function parseArgs(argv) {
+  const o = { packets: 5_000_000, runs: 2, out: path.join(REPO, 'bench', 'out') };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    if (k === '--packets') o.packets = Number(v);
+    else if (k === '--runs') o.runs = Number(v);
+    else if (k === '--out') o.out = v;
+    else throw new Error(`unknown argument ${k} (--packets N, --runs N, --out DIR)`);
+  }
+  return o;
+}
+
+const seconds = (start) => (performance.now() - start) / 1000;
+
+/** `count` rows taken cyclically from `m`. */
+function repeatRows(m, count) {
+  const data = new Float32Array(count * m.cols);
+  for (let offset = 0; offset < data.length; offset += m.data.length) data.set(m.data.subarray(0, Math.min(m.data.length, data.length - offset)), offset);
+  return { data, rows: count, cols: m.cols };
+}
+
+/** `count` sequences taken cyclically from `s`. */
+function repeatSequences(s, count) {
+  const m = repeatRows({ data: s.data, rows: s.count, cols: s.length * s.features }, count);
+  return { data: m.data, count, length: s.length, features: s.features };
+}
+
+async function ingestSeconds(core, file, db, scoring) {
+  removeDb(db);
+  const store = await core.openStore(db);
+  const t = performance.now();
+  const r = await core.ingestCapture(store, file, scoring ? { scoreBatch: (b) => scoring.score(b) } : {});
+  scoring?.finish();
+  const s = seconds(t);
+  store.close();
+  if (r.status !== 'complete') throw new Error(`ingest ended ${r.status}: ${r.error?.message}`);
+  return s;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const core = await loadCore();
+  fs.mkdirSync(opts.out, { recursive: true });
+  const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });
+  const forestModel = core.loadModel(core.DEFAULT_FOREST_MODEL, core.FLOW_FEATURE_NAMES);
+  const lstmModel = core.loadModel(core.DEFAULT_LSTM_MODEL, core.HOST_WINDOW_FEATURES);
+
+  log('holding the flow batches in memory');
+  const batches = [];
+  for await (const b of core.Capture.openFile(cap.path)) batches.push(b);
+  const flows = batches.reduce((n, b) => n + b.numRows, 0);
+
+  const rates = [];
+  let forestRate = 0;
+  for (const spinning of [true, false]) {
+    log(`forest scoring, spinning ${spinning}`);
+    const scorer = await core.OnnxForestScorer.create(forestModel.onnx, { spinning });
+    const s = await best(opts.runs, async () => {
+      const t = performance.now();
+      for (const b of batches) await scorer.score(core.flowFeatures(b));
+      return seconds(t);
+    });
+    await scorer.release();
+    forestRate = Math.max(forestRate, flows / s);
+    rates.push([`forest: features + onnxruntime (spinning: ${spinning})`, s.toFixed(2), fmtInt(flows / s), 'flows/s']);
+  }
+
+  log('host windows and LSTM scoring');
+  let sequences;
+  const windowSeconds = await best(opts.runs, async () => {
+    const t = performance.now();
+    ({ sequences } = await core.hostRows(batches));
+    return seconds(t);
+  });
+  rates.push(['host windows: HostWindows.observe + finish', windowSeconds.toFixed(2), fmtInt(flows / windowSeconds), 'flows/s']);
+  const lstmScorer = await core.OnnxLstmScorer.create(lstmModel.onnx);
+  const lstmSeconds = await best(opts.runs, async () => {
+    const t = performance.now();
+    await lstmScorer.score(sequences);
+    return seconds(t);
+  });
+  await lstmScorer.release();
+  rates.push([`lstm: onnxruntime, ${fmtInt(sequences.count)} sequences`, lstmSeconds.toFixed(2), fmtInt(sequences.count / lstmSeconds), 'sequences/s']);
+
+  log(`training the forest on ${fmtInt(TRAINING_FLOWS)} flows`);
+  const features = core.concatMatrices(batches.map((b) => core.flowFeatures(b)));
+  const forestTraining = await best(opts.runs, async () => {
+    const m = repeatRows(features, TRAINING_FLOWS);
+    const t = performance.now();
+    core.trainForestModel(m, { name: 'bench', sources: [] });
+    return seconds(t);
+  });
+  log(`one LSTM epoch on ${fmtInt(TRAINING_SEQUENCES)} sequences`);
+  const trainingSequences = repeatSequences(sequences, TRAINING_SEQUENCES);
+  const lstmEpoch = await best(opts.runs, async () => {
+    const t = performance.now();
+    core.trainLstmModel(trainingSequences, { name: 'bench', sources: [], epochs: 1 });
+    return seconds(t);
+  });
+
+  // Ingest scores flows through FlowScoring (ingest --model); a core without it cannot be measured here.
+  let off;
+  let on;
+  if (core.FlowScoring) {
+    log('ingest with and without the forest');
+    const db = path.join(opts.out, 'ml.duckdb');
+    off = await best(opts.runs, () => ingestSeconds(core, cap.path, db, undefined));
+    const scoring = await core.FlowScoring.load(core.DEFAULT_FOREST_MODEL, { spinning: false });
+    on = await best(opts.runs, () => ingestSeconds(core, cap.path, db, scoring));
+    await scoring.close();
+    removeDb(db);
+  }
+
+  const m = machine();
+  const ratio = on === undefined ? undefined : off / on;
+  console.log(
+    [
+      'MommyNet machine-learning benchmark',
+      `date     ${new Date().toISOString()}`,
+      `machine  ${m.cpu}, ${m.cores} cores, ${m.os}; node ${m.node}; commit ${m.commit}`,
+      `capture  ${path.relative(REPO, cap.path)}: ${fmtInt(opts.packets)} packets, ${fmtInt(flows)} flows in ${batches.length} batches; best of ${opts.runs}`,
+      `models   ${core.DEFAULT_FOREST_MODEL} (${forestModel.card.hyper_parameters.trees} trees), ${core.DEFAULT_LSTM_MODEL} (H = ${lstmModel.card.hyper_parameters.hidden_size})`,
+      '',
+      table(['stage', 'seconds', 'rate', 'unit'], rates, ['l', 'r', 'r', 'l']),
+      '',
+      `training: forest on ${fmtInt(TRAINING_FLOWS)} flows ${forestTraining.toFixed(2)} s; ` +
+        `LSTM, one epoch on ${fmtInt(TRAINING_SEQUENCES)} sequences ${lstmEpoch.toFixed(2)} s (default training: ${lstmModel.card.hyper_parameters.epochs} epochs)`,
+      ratio === undefined
+        ? 'ingest with the forest: not measured (this core has no FlowScoring)'
+        : `ingest (flows only): without the forest ${off.toFixed(2)} s, with it ${on.toFixed(2)} s; with/without rate ${ratio.toFixed(2)}`,
+      '',
+      'targets:',
+      `  ${forestRate >= TARGET_SCORING ? 'PASS' : 'MISS'}  forest scoring >= ${fmtInt(TARGET_SCORING)} flows/s: ${fmtInt(forestRate)}`,
+      ratio === undefined
+        ? `  ----  ingest with the forest >= ${TARGET_INGEST_RATIO} x without: not measured`
+        : `  ${ratio >= TARGET_INGEST_RATIO ? 'PASS' : 'MISS'}  ingest with the forest >= ${TARGET_INGEST_RATIO} x without: ${ratio.toFixed(2)}`,
+    ].join('\n'),
+  );
+  const json = path.join(opts.out, `ml-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(json, JSON.stringify({ machine: m, flows, rates, forestTraining, lstmEpoch, off: off ?? null, on: on ?? null, ratio: ratio ?? null }, null, 2));
+  console.log(`\nresults: ${path.relative(REPO, json)}`);
+}
+
+main().catch((err) => {
+  console.error(`bench:ml: ${err.stack ?? err}`);
+  process.exitCode = 1;
+});
