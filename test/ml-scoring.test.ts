@@ -14,6 +14,8 @@ import {
   type FeatureMatrix,
   FLOW_FEATURES,
   flowFeatures,
+  HOST_WINDOW_FEATURES,
+  loadLabels,
   IsolationForest,
   isolationForestOnnx,
   matrixSha256,
@@ -140,7 +142,7 @@ describe('ingest with an Isolation Forest', () => {
 
     const skipped = ingest(join(dir, 'd.duckdb'), '--model', join(dir, 'absent'), '--skip-bad-model');
     expect(skipped.status).toBe(0);
-    expect(skipped.stderr).toMatch(/model absent: .* going on without machine-learning scores \(--skip-bad-model\)/);
+    expect(skipped.stderr).toMatch(/model absent: .* going on without it \(--skip-bad-model\)/);
     const scores = await rows<{ scored: bigint; rule_alerts: bigint }>(
       join(dir, 'd.duckdb'),
       `SELECT count(anomaly_score) AS scored, (SELECT count(*) FROM alerts) AS rule_alerts FROM flows`,
@@ -148,6 +150,29 @@ describe('ingest with an Isolation Forest', () => {
     expect(Number(scores[0]!.scored)).toBe(0);
     expect(Number(scores[0]!.rule_alerts)).toBeGreaterThan(0); // the demo's port scan, found without the model
     expect(ingest(join(dir, 'e.duckdb'), '--no-ml').stderr).toBe('');
+  });
+
+  it('scores hosts with the shipped LSTM when asked: ml_anomaly alerts from detector lstm, explained by aggregates', async () => {
+    const mixed = join(REPO_ROOT, 'datasets', 'sim', 'mixed.pcap');
+    const db = join(dir, 'hosts.duckdb');
+    const r = runCli(['ingest', mixed, '--db', db, '-q', '--host-model', 'hosts-lstm', '--no-detect']);
+    expect(r.stderr).toBe('');
+    const alerts = await rows<{ src_ip: string; severity: number; details: string }>(
+      db,
+      `SELECT src_ip, severity, details::VARCHAR AS details FROM alerts WHERE detector = 'lstm'`,
+    );
+    expect(alerts.length).toBeGreaterThan(0);
+    const attackers = new Set(loadLabels(join(REPO_ROOT, 'datasets', 'sim', 'mixed.labels.jsonl')).flatMap((e) => [e.attacker, e.victim]));
+    const flagged = alerts.filter((a) => [...attackers].some((set) => set?.has(a.src_ip)));
+    expect(flagged.length / alerts.length).toBeGreaterThan(0.9);
+    for (const a of alerts) {
+      const d = JSON.parse(a.details) as { model: string; least_predictable: { aggregate: string }[] };
+      expect(d.model).toBe('hosts-lstm');
+      for (const x of d.least_predictable) expect(HOST_WINDOW_FEATURES).toContain(x.aggregate);
+    }
+    const wrong = runCli(['ingest', mixed, '--db', join(dir, 'hosts2.duckdb'), '-q', '--host-model', 'flows-forest']);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('model flows-forest was trained on other features than this version computes');
   });
 
   it('adds anomaly_score to a database of the previous store schema', async () => {

@@ -13,6 +13,7 @@ import {
   type DetectionSetup,
   type FlowOptions,
   FlowScoring,
+  HostScoring,
   type IngestResult,
   ingestCapture,
   loadDetectionConfig,
@@ -46,26 +47,36 @@ export function withModelOptions<T>(y: Argv<T>) {
   return y
     .option('ml', { type: 'boolean', default: true, describe: 'Score every flow with the Isolation Forest (--no-ml: skip)' })
     .option('model', { type: 'string', default: DEFAULT_FOREST_MODEL, describe: 'Forest to score with: a name in models/, or a path to its card' })
-    .option('skip-bad-model', { type: 'boolean', default: false, describe: 'When the model cannot be used, warn and go on with the other detectors' });
+    .option('host-model', { type: 'string', describe: 'Also score each host\'s behaviour with this LSTM (e.g. hosts-lstm; off by default: see models/README.md)' })
+    .option('skip-bad-model', { type: 'boolean', default: false, describe: 'When a model cannot be used, warn and go on with the other detectors' });
 }
 
 export interface ModelArgs {
   ml: boolean;
   model: string;
+  hostModel?: string;
   skipBadModel: boolean;
 }
 
-/** The forest to score with, loaded before any capture is read; undefined with --no-ml, or a bad model and --skip-bad-model. */
-export async function loadScoring(argv: ModelArgs): Promise<FlowScoring | undefined> {
-  if (!argv.ml) return undefined;
+/** A model, loaded before any capture is read; undefined on a bad model with --skip-bad-model. */
+async function loadOrSkip<T>(load: () => Promise<T>, skip: boolean): Promise<T | undefined> {
   try {
-    return await FlowScoring.load(argv.model, { spinning: false });
+    return await load();
   } catch (err) {
     if (!(err instanceof ModelError)) throw err;
-    if (!argv.skipBadModel) throw new CliError(`${err.message} (--skip-bad-model goes on without it, --no-ml skips scoring)`, EXIT.usage);
-    process.stderr.write(`mommy-forensics: ${err.message}; going on without machine-learning scores (--skip-bad-model)\n`);
+    if (!skip) throw new CliError(`${err.message} (--skip-bad-model goes on without it, --no-ml skips scoring)`, EXIT.usage);
+    process.stderr.write(`mommy-forensics: ${err.message}; going on without it (--skip-bad-model)\n`);
     return undefined;
   }
+}
+
+/** The forest (unless --no-ml) and the host LSTM (with --host-model) to score with. */
+export async function loadScoring(argv: ModelArgs): Promise<{ flows?: FlowScoring; hosts?: HostScoring }> {
+  if (!argv.ml) return {};
+  const options = { spinning: false };
+  const flows = await loadOrSkip(() => FlowScoring.load(argv.model, options), argv.skipBadModel);
+  const hosts = argv.hostModel === undefined ? undefined : await loadOrSkip(() => HostScoring.load(argv.hostModel!, options), argv.skipBadModel);
+  return { flows, hosts };
 }
 
 /** Detection settings from the options, their lists and pattern files read now. */
@@ -89,7 +100,7 @@ export interface IngestFilesOptions {
   /** Absent: flows only. */
   detection?: DetectionSetup;
   /** Absent: no anomaly scores, no ml_anomaly alerts. */
-  scoring?: FlowScoring;
+  scoring?: { flows?: FlowScoring; hosts?: HostScoring };
   progress: ProgressReporter;
 }
 
@@ -117,7 +128,8 @@ export function describeResult(r: IngestResult): string | undefined {
 
 /** Ingests `files` one after the other, yielding each result once its alerts are stored. */
 export async function* ingestFiles(store: Store, files: readonly string[], options: IngestFilesOptions): AsyncGenerator<IngestedFile> {
-  const { progress, detection, scoring } = options;
+  const { progress, detection } = options;
+  const { flows: flowScoring, hosts: hostScoring } = options.scoring ?? {};
   for (const [i, file] of files.entries()) {
     progress.startFile(file, i, files.length);
     // Detection runs on a worker thread, beside the database append.
@@ -130,11 +142,17 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
         force: options.force,
         ...(options.sensor !== undefined && { sensor: options.sensor }),
         onProgress: (p) => progress.update(p),
-        ...(detector && { onBatch: (batch) => detector.observe(batch) }),
-        ...(scoring && { scoreBatch: (batch) => scoring.score(batch) }),
+        ...((detector || hostScoring) && {
+          onBatch: async (batch) => {
+            await detector?.observe(batch);
+            await hostScoring?.observe(batch);
+          },
+        }),
+        ...(flowScoring && { scoreBatch: (batch) => flowScoring.score(batch) }),
       });
-      const modelAlerts = scoring?.finish() ?? [];
-      if ((detector || scoring) && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
+      const modelAlerts = [...(flowScoring?.finish() ?? []), ...((await hostScoring?.finish()) ?? [])];
+      const anyAlerts = detector || flowScoring || hostScoring;
+      if (anyAlerts && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
         alerts = [...((await detector?.finish()) ?? []), ...modelAlerts].sort((a, b) => a.start - b.start);
         await storeAlerts(store, result.captureId, alerts);
       }

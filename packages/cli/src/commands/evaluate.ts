@@ -132,7 +132,8 @@ export async function handler(argv: Args): Promise<void> {
     }
   } finally {
     store.close();
-    await scoring?.close();
+    await scoring.flows?.close();
+    await scoring.hosts?.close();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
   const report = scorer.report();

@@ -87,7 +87,8 @@ export async function handler(argv: Args): Promise<void> {
     }
   } finally {
     store.close();
-    await scoring?.close();
+    await scoring.flows?.close();
+    await scoring.hosts?.close();
   }
   summary.seconds = Math.round(performance.now() - started) / 1000;
   process.stdout.write(

@@ -85,3 +85,4 @@ export {
   type RowCategory,
 } from './training-data.js';
 export { type CategoryRecall, type EvaluationUnit, evaluateForest, evaluateLstm, evaluateScores, type ScoreEvaluation } from './model-evaluation.js';
+export { HostScoring } from './host-scoring.js';
