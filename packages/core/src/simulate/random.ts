@@ -5,7 +5,7 @@
  * rest of a capture made with the same seed unchanged.
  * @module
  */
-import { seededRandom } from '../synth/pcap-writer.js';
+import { seededRandom } from '../random.js';
 
 /** FNV-1a over the UTF-16 code units of `text`, then mixed with `seed`. */
 function streamSeed(seed: number, text: string): number {

@@ -17,6 +17,7 @@
  * writeFileSync('out.pcap', w.toBuffer());
  * @module
  */
+import { concatBytes } from '../bytes.js';
 import { writeFileSync } from 'node:fs';
 
 // ---- pcap file ----------------------------------------------------------------
@@ -150,15 +151,6 @@ export function internetChecksum(...chunks: Uint8Array[]): number {
   return ~sum & 0xffff;
 }
 
-function concat(...chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
 
 const u16 = (v: number) => Uint8Array.of((v >>> 8) & 0xff, v & 0xff);
 const u32 = (v: number) => Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
@@ -186,8 +178,8 @@ export interface EthernetOptions {
 }
 
 export function ethernetFrame(o: EthernetOptions): Uint8Array {
-  const frame = concat(macBytes(o.dstMac ?? DEFAULT_DST_MAC), macBytes(o.srcMac ?? DEFAULT_SRC_MAC), u16(o.ethertype), o.payload);
-  if ((o.pad ?? true) && frame.length < 60) return concat(frame, new Uint8Array(60 - frame.length));
+  const frame = concatBytes(macBytes(o.dstMac ?? DEFAULT_DST_MAC), macBytes(o.srcMac ?? DEFAULT_SRC_MAC), u16(o.ethertype), o.payload);
+  if ((o.pad ?? true) && frame.length < 60) return concatBytes(frame, new Uint8Array(60 - frame.length));
   return frame;
 }
 
@@ -220,7 +212,7 @@ export function ipv4Packet(o: Ipv4Options): Uint8Array {
   h.set(ipv4Bytes(o.src), 12);
   h.set(ipv4Bytes(o.dst), 16);
   v.setUint16(10, internetChecksum(h));
-  return concat(h, o.payload);
+  return concatBytes(h, o.payload);
 }
 
 /**
@@ -242,7 +234,7 @@ export function fragmentIpv4(packet: Uint8Array, maxPayload: number): Uint8Array
     v.setUint16(6, (off + step < body.length ? 0x2000 : 0) | (off / 8));
     v.setUint16(10, 0);
     v.setUint16(10, internetChecksum(h));
-    out.push(concat(h, chunk));
+    out.push(concatBytes(h, chunk));
   }
   return out;
 }
@@ -269,7 +261,7 @@ export function ipv6Packet(o: Ipv6Options): Uint8Array {
   h[7] = o.hopLimit ?? 64;
   h.set(ipv6Bytes(o.src), 8);
   h.set(ipv6Bytes(o.dst), 24);
-  return concat(h, o.payload);
+  return concatBytes(h, o.payload);
 }
 
 /**
@@ -292,8 +284,8 @@ export function fragmentIpv6(packet: Uint8Array, maxPayload: number, identificat
     new DataView(h.buffer).setUint16(4, 8 + chunk.length);
     h[6] = IPPROTO_IPV6_FRAGMENT;
     const more = off + step < body.length ? 1 : 0;
-    const frag = concat(Uint8Array.of(nextHeader, 0), u16(off | more), u32(identification >>> 0));
-    out.push(concat(h, frag, chunk));
+    const frag = concatBytes(Uint8Array.of(nextHeader, 0), u16(off | more), u32(identification >>> 0));
+    out.push(concatBytes(h, frag, chunk));
   }
   return out;
 }
@@ -301,8 +293,8 @@ export function fragmentIpv6(packet: Uint8Array, maxPayload: number, identificat
 /** The checksum pseudo-header of RFC 768 (IPv4) or RFC 8200 section 8.1 (IPv6). */
 function pseudoHeader(src: string, dst: string, proto: number, length: number): Uint8Array {
   if (isIpv6(src) !== isIpv6(dst)) throw new TypeError(`addresses of different families: '${src}', '${dst}'`);
-  if (isIpv6(src)) return concat(ipv6Bytes(src), ipv6Bytes(dst), u32(length), Uint8Array.of(0, 0, 0, proto));
-  return concat(ipv4Bytes(src), ipv4Bytes(dst), Uint8Array.of(0, proto), u16(length));
+  if (isIpv6(src)) return concatBytes(ipv6Bytes(src), ipv6Bytes(dst), u32(length), Uint8Array.of(0, 0, 0, proto));
+  return concatBytes(ipv4Bytes(src), ipv4Bytes(dst), Uint8Array.of(0, proto), u16(length));
 }
 
 /** TCP flag bits. */
@@ -333,7 +325,7 @@ export function tcpSegment(o: TcpOptions): Uint8Array {
   h[12] = 5 << 4;
   h[13] = o.flags & 0xff;
   v.setUint16(14, o.window ?? 64240);
-  const seg = concat(h, payload);
+  const seg = concatBytes(h, payload);
   new DataView(seg.buffer).setUint16(16, internetChecksum(pseudoHeader(o.src, o.dst, IPPROTO_TCP, seg.length), seg));
   return seg;
 }
@@ -349,7 +341,7 @@ export interface UdpOptions {
 /** A UDP datagram with its checksum (0 is sent as 0xffff, as RFC 768 says). */
 export function udpDatagram(o: UdpOptions): Uint8Array {
   const payload = o.payload ?? new Uint8Array(0);
-  const d = concat(u16(o.srcPort), u16(o.dstPort), u16(8 + payload.length), u16(0), payload);
+  const d = concatBytes(u16(o.srcPort), u16(o.dstPort), u16(8 + payload.length), u16(0), payload);
   const sum = internetChecksum(pseudoHeader(o.src, o.dst, IPPROTO_UDP, d.length), d);
   new DataView(d.buffer).setUint16(6, sum === 0 ? 0xffff : sum);
   return d;
@@ -367,7 +359,7 @@ export interface IcmpEchoOptions {
 
 /** An ICMP echo request or reply with its checksum. */
 export function icmpEcho(o: IcmpEchoOptions): Uint8Array {
-  const m = concat(Uint8Array.of(o.reply ? 0 : 8, 0, 0, 0), u16(o.identifier), u16(o.sequence), o.payload ?? new Uint8Array(0));
+  const m = concatBytes(Uint8Array.of(o.reply ? 0 : 8, 0, 0, 0), u16(o.identifier), u16(o.sequence), o.payload ?? new Uint8Array(0));
   new DataView(m.buffer).setUint16(2, internetChecksum(m));
   return m;
 }

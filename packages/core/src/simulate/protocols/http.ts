@@ -4,6 +4,7 @@
  * first payload bytes as they do on a real network.
  * @module
  */
+import { concatBytes } from '../../bytes.js';
 import type { Rng } from '../random.js';
 
 const enc = new TextEncoder();
@@ -28,7 +29,7 @@ export function httpRequest(r: HttpRequest): Uint8Array {
   const lines = [`${r.method} ${r.path} HTTP/1.1`, `Host: ${r.host}`, ...(r.headers ?? []).map(([k, v]) => `${k}: ${v}`)];
   if (body) lines.push(`Content-Length: ${body.length}`);
   const head = enc.encode(lines.join('\r\n') + '\r\n\r\n');
-  return body ? concat(head, body) : head;
+  return body ? concatBytes(head, body) : head;
 }
 
 /** The headers a browser sends with a page or resource request. */
@@ -66,7 +67,7 @@ export function httpResponse(r: HttpResponse): Uint8Array {
     ...(r.contentType ? [`Content-Type: ${r.contentType}`] : []),
     `Content-Length: ${r.contentLength ?? r.body.length}`,
   ];
-  return concat(enc.encode(lines.join('\r\n') + '\r\n\r\n'), r.body);
+  return concatBytes(enc.encode(lines.join('\r\n') + '\r\n\r\n'), r.body);
 }
 
 const WORDS = 'the of and to in a is that for it as was with be by on not he this are or his from at which but have an they you were her she there one all we their'.split(' ');
@@ -82,9 +83,3 @@ export function htmlPage(rng: Rng, size: number, title: string): Uint8Array {
   return enc.encode((html + '</body></html>\n').slice(0, Math.max(size, 0)));
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

@@ -6,6 +6,7 @@
  * 36-byte payload, the size that gives interactive sessions away.
  * @module
  */
+import { concatBytes } from '../../bytes.js';
 import type { Rng } from '../random.js';
 import type { TcpConnection } from '../tcp.js';
 
@@ -50,7 +51,7 @@ function ecdhReplyAndNewKeys(rng: Rng): Uint8Array {
   const hostKey = str([...text('ssh-ed25519'), ...str(rng.bytes(32))]);
   const signature = str([...text('ssh-ed25519'), ...str(rng.bytes(64))]);
   const reply = packet(rng, [SSH_MSG.KEX_ECDH_REPLY, ...hostKey, ...str(rng.bytes(32)), ...signature]);
-  return concat(reply, newKeys(rng));
+  return concatBytes(reply, newKeys(rng));
 }
 
 function newKeys(rng: Rng): Uint8Array {
@@ -68,13 +69,7 @@ export function encryptedPacket(rng: Rng, payload: number): Uint8Array {
 export function encryptedData(rng: Rng, bytes: number): Uint8Array {
   const parts: Uint8Array[] = [];
   for (let left = bytes; left > 0; left -= 32768) parts.push(encryptedPacket(rng, 9 + Math.min(left, 32768)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /**
@@ -89,13 +84,7 @@ export function sshKeyExchange(c: TcpConnection, rng: Rng, clientSoftware: strin
   c.send('server', kexInit(rng), { after: rng.int(100, 1000) });
   c.send('client', ecdhInit(rng), { after: rng.int(200, 2000) });
   c.send('server', ecdhReplyAndNewKeys(rng), { after: rng.int(1000, 4000) });
-  c.send('client', concat(newKeys(rng), encryptedPacket(rng, 17)), { after: rng.int(300, 2000) });
+  c.send('client', concatBytes(newKeys(rng), encryptedPacket(rng, 17)), { after: rng.int(300, 2000) });
   c.send('server', encryptedPacket(rng, 17), { after: rng.int(100, 800) });
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

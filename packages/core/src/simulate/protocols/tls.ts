@@ -6,6 +6,7 @@
  * content type and the 16-byte AEAD tag.
  * @module
  */
+import { concatBytes } from '../../bytes.js';
 import type { Rng } from '../random.js';
 
 const enc = new TextEncoder();
@@ -59,7 +60,7 @@ export function clientHello(rng: Rng, serverName: string): Uint8Array {
 export function serverHello(rng: Rng): Uint8Array {
   const extensions = [...ext(0x002b, u16(0x0304)), ...ext(0x0033, [...u16(0x001d), ...vec16([...rng.bytes(32)])])];
   const body = [...u16(0x0303), ...rng.bytes(32), 32, ...rng.bytes(32), ...u16(0x1301), 0, ...vec16(extensions)];
-  return concat([record(0x16, 0x0303, handshake(2, body)), changeCipherSpec()]);
+  return concatBytes(record(0x16, 0x0303, handshake(2, body)), changeCipherSpec());
 }
 
 export function changeCipherSpec(): Uint8Array {
@@ -72,7 +73,7 @@ export function encrypted(rng: Rng, plaintext: number): Uint8Array {
   for (let left = Math.max(1, plaintext); left > 0; left -= MAX_PLAINTEXT) {
     records.push(record(0x17, 0x0303, rng.bytes(Math.min(left, MAX_PLAINTEXT) + RECORD_OVERHEAD)));
   }
-  return concat(records);
+  return concatBytes(...records);
 }
 
 /** The header of one application-data record of `length` bytes (for bulk data built from it). */
@@ -85,20 +86,11 @@ export function recordHeader(length: number): Uint8Array {
  * certificate chain, its signature and Finished, `certBytes` in all.
  */
 export function serverFlight(rng: Rng, certBytes: number): Uint8Array {
-  return concat([serverHello(rng), encrypted(rng, certBytes)]);
+  return concatBytes(serverHello(rng), encrypted(rng, certBytes));
 }
 
 /** The client's answer: ChangeCipherSpec and its encrypted Finished. */
 export function clientFinished(rng: Rng): Uint8Array {
-  return concat([changeCipherSpec(), encrypted(rng, 36)]);
+  return concatBytes(changeCipherSpec(), encrypted(rng, 36));
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
