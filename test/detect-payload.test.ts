@@ -12,7 +12,7 @@ import { type Alert, Capture, DEFAULT_DETECTION, DetectionSession, toEve } from 
 import { tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
-import { PayloadSignatureDetector } from '../packages/core/src/detect/detectors/payload-signature.js';
+import { isBinary, PayloadSignatureDetector } from '../packages/core/src/detect/detectors/payload-signature.js';
 import { loadSignatures, parseSignatures, SHIPPED_SIGNATURES, type Signature, urlDecode } from '../packages/core/src/detect/signatures.js';
 import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
@@ -163,6 +163,23 @@ describe('on synthetic flows', () => {
     expect(a.details.pattern).toBe(loadSignatures().find((s) => s.name === 'sqli-union')!.pattern);
     expect((a.details.sample_flows as string[]).length).toBe(3);
     expect(toEve(a)).toMatchObject({ event_type: 'alert', alert: { category: 'payload_signature', severity: 2 } });
+  });
+
+  it('does not match binary payloads (more than a quarter of the bytes not text), and still matches text with a few', async () => {
+    const attack = enc.encode("GET /item?id=1'+UNION+SELECT+1-- HTTP/1.1\r\n\r\n");
+    const withBinary = (share: number) => {
+      const odd = Math.ceil((attack.length * share) / (1 - share));
+      return Uint8Array.from([...attack, ...Array.from({ length: odd }, (_, i) => 0x80 + (i % 100))]);
+    };
+    expect(isBinary(attack)).toBe(false);
+    expect(isBinary(withBinary(0.2))).toBe(false);
+    expect(isBinary(withBinary(0.3))).toBe(true);
+    expect(isBinary(Uint8Array.of(0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01))).toBe(true); // a TLS ClientHello's start
+    const session = (payload: Uint8Array, port: number) =>
+      tcpSession({ client: '10.1.0.5', server: '10.1.0.80', clientPort: port, serverPort: 80, exchanges: [{ fromClient: true, payload }] });
+    const alerts = await detect(writeCapture([...session(withBinary(0.2), 40001), ...session(withBinary(0.3), 40002)]));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.details).toMatchObject({ signature: 'sqli-union', flows: 1 });
   });
 
   it('keeps one alert per pattern, per category the first pattern in file order', async () => {

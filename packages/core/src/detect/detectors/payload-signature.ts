@@ -12,7 +12,8 @@
  * attacker-controlled: it is stored as data, escape it when showing it.
  * Severity 2 for the injection classes (sqli, xss, cmdi), 3 for the rest. SQL
  * patterns are not applied on database ports (1433, 1521, 3306, 5432, 50000):
- * SQL is the normal payload there.
+ * SQL is the normal payload there. Binary payloads (more than a quarter of
+ * the bytes not printable text) are not matched.
  *
  * @example
  * const session = new DetectionSession({ detectors: [new PayloadSignatureDetector(DEFAULT_DETECTION)] });
@@ -37,6 +38,27 @@ export const SIGNATURE_SEVERITY: Readonly<Record<string, Severity>> = { sqli: 2,
 
 /** Server ports of SQL databases (MS SQL, Oracle, MySQL, PostgreSQL, DB2): no sqli patterns there. */
 const SQL_PORTS = new Set([1433, 1521, 3306, 5432, 50000]);
+
+/**
+ * Payloads with more than this share of bytes outside printable ASCII (tab,
+ * CR and LF allowed) are binary (TLS records, compressed or media data):
+ * the patterns are text and are not run on them. About four in five payload
+ * prefixes of real traffic are binary, so this is most of the detector's time.
+ */
+const MAX_BINARY_SHARE = 0.25;
+
+/** Whether more than MAX_BINARY_SHARE of the bytes are not printable text. */
+export function isBinary(payload: Uint8Array): boolean {
+  const allowed = payload.length * MAX_BINARY_SHARE;
+  let odd = 0;
+  for (let i = 0; i < payload.length; i++) {
+    const c = payload[i]!;
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c > 0x7e) {
+      if (++odd > allowed) return true;
+    }
+  }
+  return false;
+}
 
 /** Longest matched text kept in an alert, and the context kept on each side of it. */
 const MAX_MATCH = 120;
@@ -79,6 +101,7 @@ export class PayloadSignatureDetector implements Detector {
   }
 
   #scan(v: FlowView, row: number, payload: Uint8Array, fwd: boolean, sqlProtocol: boolean): void {
+    if (isBinary(payload)) return;
     const text = urlDecode(latin1(payload));
     for (const group of this.#byCategory) {
       if (sqlProtocol && group[0]!.category === 'sqli') continue;
