@@ -21,4 +21,6 @@ run(['ingest', sample]);
 run(['query', '--saved', 'top_talkers', '--param', 'limit=5']);
 run(['query', '--saved', 'port_scan_candidates']);
 run(['query', "SELECT conn_state, count(*) AS flows FROM flows GROUP BY ALL ORDER BY flows DESC"]);
+run(['alerts']);
+run(['query', 'SELECT src_ip, dst_ip, dst_port, conn_state, round(anomaly_score::DOUBLE, 3) AS anomaly_score FROM flows ORDER BY anomaly_score DESC LIMIT 5']);
 process.stdout.write('\nMore: mommy-forensics queries (saved queries), mommy-forensics --help\n');
