@@ -60,16 +60,19 @@ export class TrafficSpikeDetector implements Detector {
   observe(v: FlowView, row: number): void {
     const bytes = Number(v.payloadFwd[row]! + v.payloadRev[row]!);
     const bin = Math.floor(v.start(row) / (this.config.binSeconds * 1e6));
-    for (const host of [v.srcIp(row), v.dstIp(row)]) {
-      let h = this.#hosts.get(host);
-      if (!h) this.#hosts.set(host, (h = { bin, bytes: 0, sampleBytes: 0, bins: 0, mean: 0, variance: 0 }));
-      if (bin > h.bin) this.#close(host, h, bin);
-      if (bin < h.bin) continue; // a flow from before this bin: already judged
-      h.bytes += bytes;
-      if (bytes > h.sampleBytes) {
-        h.sampleBytes = bytes;
-        h.sample = v.communityId(row);
-      }
+    this.#count(v, row, v.srcIp(row), bin, bytes);
+    this.#count(v, row, v.dstIp(row), bin, bytes);
+  }
+
+  #count(v: FlowView, row: number, host: string, bin: number, bytes: number): void {
+    let h = this.#hosts.get(host);
+    if (!h) this.#hosts.set(host, (h = { bin, bytes: 0, sampleBytes: 0, bins: 0, mean: 0, variance: 0 }));
+    if (bin > h.bin) this.#close(host, h, bin);
+    if (bin < h.bin) return; // a flow from before this bin: already judged
+    h.bytes += bytes;
+    if (bytes > h.sampleBytes) {
+      h.sampleBytes = bytes;
+      h.sample = v.communityId(row);
     }
   }
 
@@ -110,7 +113,10 @@ export class TrafficSpikeDetector implements Detector {
       }
       h.bins++;
     }
-    Object.assign(h, { bin: next, bytes: 0, sample: undefined, sampleBytes: 0 });
+    h.bin = next;
+    h.bytes = 0;
+    h.sample = undefined;
+    h.sampleBytes = 0;
   }
 
   prune(clockUs: number, maxKeys: number): number {
