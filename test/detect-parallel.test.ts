@@ -1,13 +1,13 @@
 /**
- * Detection on a worker thread gives exactly the alerts of the same
- * detectors on the calling thread, holds at most two batches in flight, and
- * reports a failing worker instead of hanging.
+ * Detection on worker threads, the detectors split between them, gives
+ * exactly the alerts of the same detectors on the calling thread, and a
+ * failing worker is reported instead of hanging.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Capture, DEFAULT_DETECTION, DetectionSession, ParallelDetection } from '@mommynet/core';
+import { Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, makeDetectors, ParallelDetection, splitDetectors } from '@mommynet/core';
 import { describe, expect, it } from 'vitest';
 
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
@@ -15,12 +15,22 @@ import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corp
 const captures = haveCorpus ? corpusFiles(CORPUS_PCAPS) : [join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap')];
 
 describe('ParallelDetection', () => {
-  it(`raises the same alerts as a DetectionSession on ${haveCorpus ? 'every corpus capture' : 'the sample capture'}`, async () => {
+  it('names every detector, and splits them into groups of about equal cost', () => {
+    expect(makeDetectors().map((d) => d.name)).toEqual([...DETECTOR_NAMES]);
+    const groups = splitDetectors(DETECTOR_NAMES, 2);
+    expect(groups).toHaveLength(2);
+    expect(groups.flat().sort()).toEqual([...DETECTOR_NAMES].sort());
+    expect(groups[0]).toContain('ddos');
+    expect(groups[1]).toContain('traffic_spike'); // the two costliest apart
+    expect(splitDetectors(['ddos'], 4)).toEqual([['ddos']]);
+  });
+
+  it.each([1, 2, 3])(`with %i worker(s), raises the same alerts as a DetectionSession on ${haveCorpus ? 'every corpus capture' : 'the sample capture'}`, async (workers) => {
     for (const path of captures) {
       const session = new DetectionSession();
-      const parallel = ParallelDetection.start(DEFAULT_DETECTION);
+      const parallel = ParallelDetection.start(DEFAULT_DETECTION, { workers });
       // Small batches: many messages, the in-flight bound exercised.
-      for await (const batch of Capture.openFile(path, { batchRows: 64 })) {
+      for await (const batch of Capture.openFile(path, { batchRows: 512 })) {
         session.observe(batch);
         await parallel.observe(batch);
       }

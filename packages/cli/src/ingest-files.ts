@@ -7,6 +7,7 @@
  */
 import {
   type Alert,
+  alertOrder,
   CaptureError,
   DEFAULT_DETECTION,
   DEFAULT_FOREST_MODEL,
@@ -153,7 +154,7 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
       const modelAlerts = [...(flowScoring?.finish() ?? []), ...((await hostScoring?.finish()) ?? [])];
       const anyAlerts = detector || flowScoring || hostScoring;
       if (anyAlerts && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
-        alerts = [...((await detector?.finish()) ?? []), ...modelAlerts].sort((a, b) => a.start - b.start);
+        alerts = [...((await detector?.finish()) ?? []), ...modelAlerts].sort(alertOrder);
         await storeAlerts(store, result.captureId, alerts);
       }
     } catch (err) {

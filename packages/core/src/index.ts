@@ -58,13 +58,13 @@ export {
 } from './store/queries/parameters.js';
 export { LAKE_TABLES, type LakeTable, planLake, tableOf } from './store/queries/lake.js';
 export { ALLOWED_STATEMENTS } from './store/queries/statements.js';
-export { ALERT_CATEGORIES, type Alert, type AlertCategory, type Severity, toEve } from './detect/alert.js';
+export { ALERT_CATEGORIES, type Alert, type AlertCategory, alertOrder, type Severity, toEve } from './detect/alert.js';
 export { DEFAULT_DETECTION, type DetectionConfig, type DetectionSettings, type NetworkSettings } from './detect/config.js';
 export { SHIPPED_SIGNATURES } from './detect/signatures.js';
 export type { Detector } from './detect/detector.js';
 export { FlowView } from './detect/flow-view.js';
-export { ParallelDetection } from './detect/parallel.js';
-export { DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } from './detect/session.js';
+export { DEFAULT_DETECTION_WORKERS, ParallelDetection, splitDetectors } from './detect/parallel.js';
+export { DETECTOR_NAMES, DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } from './detect/session.js';
 export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';
 export { DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from './detect/config-file.js';
 export * from './ml/index.js';

@@ -50,6 +50,17 @@ export interface Alert {
   details: Record<string, unknown>;
 }
 
+/** Alerts in start order; equal starts by detector, then by addresses, so any split of the detectors gives one order. */
+export function alertOrder(a: Alert, b: Alert): number {
+  return (
+    a.start - b.start ||
+    a.detector.localeCompare(b.detector) ||
+    (a.src_ip ?? '').localeCompare(b.src_ip ?? '') ||
+    (a.dst_ip ?? '').localeCompare(b.dst_ip ?? '') ||
+    a.end - b.end
+  );
+}
+
 const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'IPv6-ICMP', 132: 'SCTP' };
 
 /** The alert as one Suricata EVE JSON object (event_type "alert"). */

@@ -21,17 +21,27 @@ export const VIEW_COLUMNS = [
 ] as const;
 export type ViewColumn = (typeof VIEW_COLUMNS)[number];
 
-/** A batch's view columns as buffers of their own (copies), ready to transfer to a worker. */
+/** A copy of `view` in shared memory, which any number of worker threads can read without another copy. */
+function shared<T extends ArrayBufferView>(view: T): T {
+  const Ctor = view.constructor as new (buffer: SharedArrayBuffer) => T & { set(a: T): void };
+  const copy = new Ctor(new SharedArrayBuffer(view.byteLength));
+  copy.set(view);
+  return copy;
+}
+
+/** A batch's view columns copied into shared memory, for detection workers. */
 export function detachColumns(batch: RecordBatch): { rows: number; columns: Record<ViewColumn, ColumnBuffers> } {
   const columns = {} as Record<ViewColumn, ColumnBuffers>;
   for (const name of VIEW_COLUMNS) {
     const data = batch.getChild(name)!.data[0]!;
-    const values = data.values as ArrayBufferView & { slice(): ArrayBufferView };
     // Variable-width columns: only the bytes the rows use (the buffer may be larger).
     const offsets = data.valueOffsets as Int32Array | undefined;
     columns[name] = offsets
-      ? { values: (data.values as Uint8Array).slice(offsets[0]!, offsets[batch.numRows]!), valueOffsets: offsets.map((o) => o - offsets[0]!) }
-      : { values: values.slice() };
+      ? {
+          values: shared((data.values as Uint8Array).subarray(offsets[0]!, offsets[batch.numRows]!)),
+          valueOffsets: shared(offsets.subarray(0, batch.numRows + 1).map((o) => o - offsets[0]!)),
+        }
+      : { values: shared(data.values as ArrayBufferView) };
   }
   return { rows: batch.numRows, columns };
 }

@@ -1,10 +1,10 @@
 /**
- * Detection on a worker thread. `ingest` appends each batch to DuckDB on
- * its own thread; the detectors' columns are copied out and sent here, so
- * both run at once (on a 2-core machine the capture thread shares the
- * cores too). At most `MAX_IN_FLIGHT` batches wait for the worker: `observe`
- * resolves once there is room, which holds the capture back instead of
- * queueing batches without bound.
+ * Detection on worker threads. `ingest` appends each batch to DuckDB on its
+ * own thread; the detectors' columns are copied once into shared memory and
+ * handed to every worker, each running its share of the detectors, so the
+ * append and detection run at once. At most `MAX_IN_FLIGHT` batches wait
+ * for the workers: `observe` resolves once there is room, which holds the
+ * capture back instead of queueing batches without bound.
  *
  * @example
  * const detection = ParallelDetection.start(config);
@@ -12,84 +12,131 @@
  * const alerts = await detection.finish();
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 import type { RecordBatch } from 'apache-arrow';
 
-import type { Alert } from './alert.js';
+import { type Alert, alertOrder } from './alert.js';
 import type { DetectionConfig } from './config.js';
 import { detachColumns } from './flow-view.js';
+import { DETECTOR_NAMES } from './session.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
 const MAX_IN_FLIGHT = 2;
 
+/**
+ * Relative cost of each detector per flow (`pnpm bench:detect`), to split
+ * them evenly between workers (DETECTOR_NAMES lists them all; one missing
+ * here counts as 0.1).
+ */
+const DETECTOR_COST: Readonly<Record<string, number>> = {
+  ddos: 0.73, traffic_spike: 0.59, ip_sweep: 0.36, port_scan: 0.31, syn_flood: 0.31, dns_tunnel: 0.29,
+  payload_signature: 0.26, beaconing: 0.15, icmp_tunnel: 0.13, brute_force: 0.1, dhcp_flood: 0.1, threat_intel: 0.04,
+};
+
+/** The detectors, split into `n` groups of about equal cost (largest first, each to the lightest group). */
+export function splitDetectors(names: readonly string[], n: number): string[][] {
+  const groups = Array.from({ length: Math.max(1, Math.min(n, names.length)) }, () => ({ names: [] as string[], cost: 0 }));
+  const cost = (name: string) => DETECTOR_COST[name] ?? 0.1;
+  for (const name of [...names].sort((a, b) => cost(b) - cost(a))) {
+    const lightest = groups.reduce((a, b) => (b.cost < a.cost ? b : a));
+    lightest.names.push(name);
+    lightest.cost += cost(name);
+  }
+  return groups.map((g) => g.names);
+}
+
+/** Two workers where there are cores for them beside the ingesting thread, else one. */
+export const DEFAULT_DETECTION_WORKERS = Math.min(2, Math.max(1, availableParallelism() - 1));
+
+interface Share {
+  worker: Worker;
+  finished?: { resolve: (r: { alerts: Alert[]; evictedKeys: number }) => void; reject: (e: Error) => void };
+}
+
 export class ParallelDetection {
-  #worker: Worker;
-  #inFlight = 0;
+  #shares: Share[];
+  /** Acknowledgements still awaited for each batch in flight, oldest first. */
+  #pending: number[] = [];
   #room: (() => void)[] = [];
-  #finished?: { resolve: (r: { alerts: Alert[]; evictedKeys: number }) => void; reject: (e: Error) => void };
   #failure?: Error;
   #ending = false;
   #evictedKeys = 0;
 
-  private constructor(config: DetectionConfig) {
-    this.#worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { config } });
-    this.#worker.on('message', (m: FromWorker) => {
-      if (m.type === 'observed') {
-        this.#inFlight--;
-        this.#room.shift()?.();
-      } else {
-        this.#evictedKeys = m.evictedKeys;
-        this.#finished?.resolve(m);
-      }
-    });
-    this.#worker.on('error', (err) => this.#fail(err));
-    this.#worker.on('exit', (code) => {
-      if (!this.#ending) this.#fail(new Error(`detection worker exited with code ${code}`));
+  private constructor(config: DetectionConfig, groups: string[][]) {
+    this.#shares = groups.map((only) => {
+      const share: Share = { worker: new Worker(new URL('./worker.js', import.meta.url), { workerData: { config, only } }) };
+      share.worker.on('message', (m: FromWorker) => {
+        if (m.type === 'observed') this.#acknowledged();
+        else share.finished?.resolve(m);
+      });
+      share.worker.on('error', (err) => this.#fail(err));
+      share.worker.on('exit', (code) => {
+        if (!this.#ending) this.#fail(new Error(`detection worker exited with code ${code}`));
+      });
+      return share;
     });
   }
 
-  /** A worker running every detector with `config` (lists and pattern files read again there; check them first with setUpDetection). */
-  static start(config: DetectionConfig): ParallelDetection {
-    return new ParallelDetection(config);
+  /**
+   * Workers running every detector with `config`, split between `workers`
+   * threads (lists and pattern files are read again there; check them first
+   * with setUpDetection).
+   */
+  static start(config: DetectionConfig, options: { workers?: number; detectors?: readonly string[] } = {}): ParallelDetection {
+    const names = options.detectors ?? DETECTOR_NAMES;
+    return new ParallelDetection(config, splitDetectors(names, options.workers ?? DEFAULT_DETECTION_WORKERS));
+  }
+
+  /** Batches complete in order (each worker answers in order), so the oldest pending one is acknowledged. */
+  #acknowledged(): void {
+    if (--this.#pending[0]! > 0) return;
+    this.#pending.shift();
+    this.#room.shift()?.();
   }
 
   #fail(err: Error): void {
     this.#failure ??= err;
     for (const wake of this.#room.splice(0)) wake();
-    this.#finished?.reject(this.#failure);
+    for (const s of this.#shares) s.finished?.reject(this.#failure);
   }
 
-  /** Sends the batch's flows to the worker; resolves when the worker has room for more. */
+  /** Shares the batch's flows with every worker; resolves when they have room for more. */
   async observe(batch: RecordBatch): Promise<void> {
     if (this.#failure) throw this.#failure;
     const { rows, columns } = detachColumns(batch);
-    const transfer = Object.values(columns).flatMap((c) => [c.values.buffer, ...(c.valueOffsets ? [c.valueOffsets.buffer] : [])]);
-    this.#inFlight++;
-    this.#worker.postMessage({ type: 'flows', rows, columns } satisfies ToWorker, transfer as ArrayBuffer[]);
-    while (this.#inFlight >= MAX_IN_FLIGHT && !this.#failure) await new Promise<void>((wake) => this.#room.push(wake));
+    this.#pending.push(this.#shares.length);
+    for (const s of this.#shares) s.worker.postMessage({ type: 'flows', rows, columns } satisfies ToWorker);
+    while (this.#pending.length >= MAX_IN_FLIGHT && !this.#failure) await new Promise<void>((wake) => this.#room.push(wake));
     if (this.#failure) throw this.#failure;
   }
 
-  /** Every alert, in start order, once the worker has seen every batch; the worker then ends. */
+  /** Every alert, in start order, once the workers have seen every batch; the workers then end. */
   async finish(): Promise<Alert[]> {
     if (this.#failure) throw this.#failure;
-    const result = await new Promise<{ alerts: Alert[]; evictedKeys: number }>((resolve, reject) => {
-      this.#finished = { resolve, reject };
-      this.#worker.postMessage({ type: 'finish' } satisfies ToWorker);
-    });
+    const results = await Promise.all(
+      this.#shares.map(
+        (s) =>
+          new Promise<{ alerts: Alert[]; evictedKeys: number }>((resolve, reject) => {
+            s.finished = { resolve, reject };
+            s.worker.postMessage({ type: 'finish' } satisfies ToWorker);
+          }),
+      ),
+    );
     await this.close();
-    return result.alerts;
+    this.#evictedKeys = results.reduce((n, r) => n + r.evictedKeys, 0);
+    return results.flatMap((r) => r.alerts).sort(alertOrder);
   }
 
-  /** Keys of per-host state the worker's detectors evicted for their bound (known after finish). */
+  /** Keys of per-host state the workers' detectors evicted for their bound (known after finish). */
   get evictedKeys(): number {
     return this.#evictedKeys;
   }
 
-  /** Stops the worker without waiting for its alerts (after an ingest error). */
+  /** Stops the workers without waiting for their alerts (after an ingest error). */
   async close(): Promise<void> {
     this.#ending = true;
-    await this.#worker.terminate();
+    await Promise.all(this.#shares.map((s) => s.worker.terminate()));
   }
 }

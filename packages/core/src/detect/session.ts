@@ -16,7 +16,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 
-import type { Alert } from './alert.js';
+import { type Alert, alertOrder } from './alert.js';
 import { parsePrefix, PrefixMap } from '../net/address-set.js';
 import { DEFAULT_DETECTION, type DetectionConfig, type DetectionSettings } from './config.js';
 import type { Detector } from './detector.js';
@@ -54,6 +54,12 @@ export function setUpDetection(config: DetectionConfig = DEFAULT_DETECTION): Det
   };
 }
 
+/** Every detector's name, in the order makeDetectors builds them. */
+export const DETECTOR_NAMES = [
+  'port_scan', 'ip_sweep', 'syn_flood', 'ddos', 'dhcp_flood', 'traffic_spike', 'brute_force', 'beaconing',
+  'payload_signature', 'threat_intel', 'dns_tunnel', 'icmp_tunnel',
+] as const;
+
 /** The detectors for one set of settings (the default ones, or a network's). */
 export function makeDetectors(setup: DetectionSetup = setUpDetection(), config: DetectionSettings = setup.config): Detector[] {
   return [
@@ -88,17 +94,22 @@ export class DetectionSession {
   #lateUs: number;
   #evicted = 0;
 
-  /** Every detector with `setup` (default settings when absent), or exactly the `detectors` given. */
-  constructor(options: { setup?: DetectionSetup; detectors?: Detector[] } = {}) {
+  /**
+   * Every detector with `setup` (default settings when absent), or only
+   * those named in `only` (a detection worker's share), or exactly the
+   * `detectors` given.
+   */
+  constructor(options: { setup?: DetectionSetup; only?: readonly string[]; detectors?: Detector[] } = {}) {
     const setup = options.setup ?? (options.detectors ? undefined : setUpDetection());
-    this.#detectors = options.detectors ?? makeDetectors(setup);
+    const chosen = (list: Detector[]) => (options.only ? list.filter((d) => options.only!.includes(d.name)) : list);
+    this.#detectors = options.detectors ?? chosen(makeDetectors(setup));
     this.#all = [...this.#detectors];
     this.#maxKeys = setup?.config.maxKeysPerDetector ?? DEFAULT_DETECTION.maxKeysPerDetector;
     this.#lateUs = (setup?.config.lateFlowSeconds ?? DEFAULT_DETECTION.lateFlowSeconds) * 1e6;
     if (setup && setup.config.networks.length > 0) {
       this.#routes = new PrefixMap<Route>();
       for (const network of setup.config.networks) {
-        const detectors = makeDetectors(setup, network.config);
+        const detectors = chosen(makeDetectors(setup, network.config));
         this.#all.push(...detectors);
         for (const text of network.prefixes) {
           const prefix = parsePrefix(text)!;
@@ -140,8 +151,8 @@ export class DetectionSession {
     return this.#evicted;
   }
 
-  /** Every alert, ordered by start; the session starts afresh. */
+  /** Every alert, ordered by start (alertOrder); the session starts afresh. */
   finish(): Alert[] {
-    return this.#all.flatMap((d) => d.finish()).sort((a, b) => a.start - b.start);
+    return this.#all.flatMap((d) => d.finish()).sort(alertOrder);
   }
 }

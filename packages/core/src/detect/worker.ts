@@ -1,7 +1,8 @@
 /**
- * The detection worker thread: a DetectionSession over the flow columns the
- * ingesting thread sends (see parallel.ts), so detection runs beside the
- * database append instead of after it on the same thread.
+ * A detection worker thread: a DetectionSession over its share of the
+ * detectors, fed the flow columns the ingesting thread shares with every
+ * worker (see parallel.ts), so detection runs beside the database append
+ * instead of after it on the same thread.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -14,7 +15,8 @@ export type ToWorker = { type: 'flows'; rows: number; columns: Record<ViewColumn
 export type FromWorker = { type: 'observed' } | { type: 'finished'; alerts: ReturnType<DetectionSession['finish']>; evictedKeys: number };
 
 const port = parentPort!;
-const session = new DetectionSession({ setup: setUpDetection((workerData as { config: DetectionConfig }).config) });
+const { config, only } = workerData as { config: DetectionConfig; only: string[] };
+const session = new DetectionSession({ setup: setUpDetection(config), only });
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'flows') {
