@@ -28,6 +28,18 @@ describe('detector state bound', () => {
     expect([w.entries, w.size]).toEqual([2, 1]);
   });
 
+  it('counts distinct values right from one value to many and back to none', () => {
+    const w = new DistinctWindow<string>(10);
+    expect([w.add(1, 'a'), w.add(2, 'a'), w.size, [...w.values()]]).toEqual([1, 1, 1, ['a']]);
+    expect(w.add(3, 'b')).toBe(2);
+    expect([...w.values()].sort()).toEqual(['a', 'b']);
+    w.expire(12); // the two 'a' (times 1, 2) leave
+    expect([w.size, w.entries, [...w.values()]]).toEqual([1, 1, ['b']]);
+    w.expire(13);
+    expect([w.size, w.entries, [...w.values()], w.firstTime]).toEqual([0, 0, [], Infinity]);
+    expect(w.add(20, 'c')).toBe(1);
+  });
+
   it('keeps a port scan in progress through a flood of one-flow hosts, and counts what it evicted', async () => {
     const t0 = 1_700_000_000_000_000;
     const frames: { tsMicros: number; frame: Uint8Array }[] = [];

@@ -15,7 +15,14 @@ export class DistinctWindow<T> {
   #times: number[] = [];
   #values: T[] = [];
   #head = 0;
-  #counts = new Map<T, number>();
+  /**
+   * Count per value, made on the second distinct value: most windows (a
+   * target seen from one client) only ever hold one, and a Map for each of
+   * them was a fifth of detection's garbage.
+   */
+  #counts: Map<T, number> | undefined;
+  #only: T | undefined;
+  #onlyCount = 0;
 
   /** Beyond `maxEntries` observations, the oldest leave early: the window then spans less time. */
   constructor(
@@ -27,23 +34,38 @@ export class DistinctWindow<T> {
   add(timeUs: number, value: T): number {
     this.#times.push(timeUs);
     this.#values.push(value);
-    this.#counts.set(value, (this.#counts.get(value) ?? 0) + 1);
+    if (this.#counts) this.#counts.set(value, (this.#counts.get(value) ?? 0) + 1);
+    else if (this.#onlyCount === 0 || this.#only === value) {
+      this.#only = value;
+      this.#onlyCount++;
+    } else {
+      this.#counts = new Map([[this.#only as T, this.#onlyCount], [value, 1]]);
+    }
     if (this.entries > this.maxEntries) this.#dropOldest();
     this.expire(timeUs);
-    return this.#counts.size;
+    return this.size;
   }
 
   #dropOldest(): void {
     const v = this.#values[this.#head]!;
+    this.#head++;
+    if (!this.#counts) {
+      this.#onlyCount--;
+      return;
+    }
     const n = this.#counts.get(v)! - 1;
     if (n === 0) this.#counts.delete(v);
     else this.#counts.set(v, n);
-    this.#head++;
   }
 
   expire(nowUs: number): void {
     while (this.#head < this.#times.length && this.#times[this.#head]! <= nowUs - this.windowUs) this.#dropOldest();
-    if (this.#head > 1024 && this.#head * 2 > this.#times.length) {
+    if (this.#head === this.#times.length && this.#head > 0) {
+      // Empty: start the arrays afresh rather than let them grow.
+      this.#times.length = 0;
+      this.#values.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#times.length) {
       this.#times = this.#times.slice(this.#head);
       this.#values = this.#values.slice(this.#head);
       this.#head = 0;
@@ -51,7 +73,7 @@ export class DistinctWindow<T> {
   }
 
   get size(): number {
-    return this.#counts.size;
+    return this.#counts ? this.#counts.size : this.#onlyCount > 0 ? 1 : 0;
   }
 
   /** Observations still in the window. */
@@ -61,7 +83,8 @@ export class DistinctWindow<T> {
 
   /** The distinct values in the window. */
   values(): IterableIterator<T> {
-    return this.#counts.keys();
+    if (this.#counts) return this.#counts.keys();
+    return (this.#onlyCount > 0 ? [this.#only as T] : []).values();
   }
 
   get firstTime(): number {
