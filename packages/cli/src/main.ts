@@ -21,7 +21,7 @@ import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
     .scriptName('mommy-forensics')
-    .usage('$0 <command> [options]\n\nNetwork forensics over packet captures: flows, storage, queries.')
+    .usage('$0 <command> [options]\n\nNetwork forensics over packet captures: flows, storage, queries, detection, anomaly models.')
     .command(flows)
     .command(query)
     .command(queries)
