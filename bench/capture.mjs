@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { fmtInt, fmtPct, loadCore, machine, table } from './common.mjs';
+import { fmtInt, fmtPct, loadCore, machine, table, parseOptions } from './common.mjs';
 import { makeCapture, REPO } from './make-capture.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -71,26 +71,6 @@ async function jsChild(file) {
 
 // ---- helpers ------------------------------------------------------------------------
 
-function parseArgs(argv) {
-  const o = { packets: 5_000_000, runs: 3, flows: 1_000_000, out: path.join(REPO, 'bench', 'out') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const v = Number(String(argv[++i]).replace(/_/g, ''));
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${a} needs a positive integer`);
-      return v;
-    };
-    if (a === '--packets') o.packets = num();
-    else if (a === '--runs') o.runs = num();
-    else if (a === '--flows') o.flows = num();
-    else if (a === '--out') o.out = path.resolve(argv[++i]);
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/capture.mjs [--packets N] [--runs N] [--flows N] [--out DIR]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  return o;
-}
 
 function newestMtime(dir) {
   let newest = 0;
@@ -135,7 +115,7 @@ function runJson(cmd, args) {
 // ---- main ---------------------------------------------------------------------------
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2), { packets: 5_000_000, runs: 3, flows: 1_000_000, out: path.join(REPO, 'bench', 'out') });
   const log = (s) => process.stderr.write(`[bench] ${s}\n`);
   const started = Date.now();
   const when = new Date();

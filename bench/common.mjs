@@ -69,3 +69,30 @@ export async function best(runs, fn) {
   for (let r = 0; r < runs; r++) fastest = Math.min(fastest, await fn());
   return fastest;
 }
+
+/**
+ * `--name value` options over `defaults` (numbers stay numbers, `_` allowed
+ * in them; `out` is a directory). A lone `--`, which `pnpm bench:x -- ...`
+ * passes on, is skipped; anything unknown is an error listing what is known.
+ */
+export function parseOptions(argv, defaults) {
+  const o = { ...defaults };
+  const known = Object.keys(defaults).map((k) => `--${k}`);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') continue;
+    if (argv[i] === '--help' || argv[i] === '-h') {
+      console.log(`usage: node ${path.relative(process.cwd(), process.argv[1])} ${Object.keys(defaults).map((k) => `[--${k} ${k === 'out' ? 'DIR' : 'N'}]`).join(' ')}`);
+      process.exit(0);
+    }
+    const key = argv[i].replace(/^--/, '');
+    if (!argv[i].startsWith('--') || !(key in defaults)) throw new Error(`unknown argument ${argv[i]} (${known.join(', ')})`);
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${argv[i - 1]} needs a value`);
+    if (typeof defaults[key] === 'number') {
+      const n = Number(value.replace(/_/g, ''));
+      if (!Number.isFinite(n) || n < 1) throw new RangeError(`${argv[i - 1]} needs a positive number, got ${value}`);
+      o[key] = n;
+    } else o[key] = key === 'out' ? path.resolve(value) : value;
+  }
+  return o;
+}

@@ -15,23 +15,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { best, fmtInt, loadCore, log, machine, removeDb, table } from './common.mjs';
+import { best, fmtInt, loadCore, log, machine, removeDb, table, parseOptions } from './common.mjs';
 import { makeCapture, REPO } from './make-capture.mjs';
 
 const TARGET_RATIO = 0.7;
 
-function parseArgs(argv) {
-  const o = { packets: 5_000_000, runs: 3, hosts: 1_000_000, out: path.join(REPO, 'bench', 'out') };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [k, v] = [argv[i], argv[i + 1]];
-    if (k === '--packets') o.packets = Number(v);
-    else if (k === '--runs') o.runs = Number(v);
-    else if (k === '--hosts') o.hosts = Number(v);
-    else if (k === '--out') o.out = v;
-    else throw new Error(`unknown argument ${k} (--packets N, --runs N, --hosts N, --out DIR)`);
-  }
-  return o;
-}
 
 
 /** Each detector alone, then all together, over the capture's flow batches held in memory. */
@@ -93,7 +81,7 @@ async function hostState(core, hosts) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2), { packets: 5_000_000, runs: 3, hosts: 1_000_000, out: path.join(REPO, 'bench', 'out') });
   const core = await loadCore();
   fs.mkdirSync(opts.out, { recursive: true });
   const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });

@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { best, fmtInt, loadCore, log, machine, removeDb, table } from './common.mjs';
+import { best, fmtInt, loadCore, log, machine, removeDb, table, parseOptions } from './common.mjs';
 import { makeCapture, REPO } from './make-capture.mjs';
 
 const TARGET_SCORING = 1_000_000;
@@ -28,17 +28,6 @@ const TARGET_INGEST_RATIO = 0.6;
 const TRAINING_FLOWS = 1_000_000;
 const TRAINING_SEQUENCES = 10_000;
 
-function parseArgs(argv) {
-  const o = { packets: 5_000_000, runs: 2, out: path.join(REPO, 'bench', 'out') };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [k, v] = [argv[i], argv[i + 1]];
-    if (k === '--packets') o.packets = Number(v);
-    else if (k === '--runs') o.runs = Number(v);
-    else if (k === '--out') o.out = v;
-    else throw new Error(`unknown argument ${k} (--packets N, --runs N, --out DIR)`);
-  }
-  return o;
-}
 
 const seconds = (start) => (performance.now() - start) / 1000;
 
@@ -68,7 +57,7 @@ async function ingestSeconds(core, file, db, scoring) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2), { packets: 5_000_000, runs: 2, out: path.join(REPO, 'bench', 'out') });
   const core = await loadCore();
   fs.mkdirSync(opts.out, { recursive: true });
   const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });
