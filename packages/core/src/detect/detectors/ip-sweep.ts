@@ -9,21 +9,19 @@
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { type DistinctWindow, dropExpired, windowOf, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
-import { addSample, EpisodeBook } from '../episodes.js';
+import { addSample } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
+import { WindowedEpisodes } from '../windowed-episodes.js';
 
 const ICMP_ECHO = 8;
 const ICMPV6_ECHO = 128;
 
 export class IpSweepDetector implements Detector {
   readonly name = 'ip_sweep';
-  #windows = new Map<string, DistinctWindow<string>>();
-  #hosts = new Map<string, Set<string>>();
-  #episodes: EpisodeBook;
+  #sweeps: WindowedEpisodes<string>;
 
   constructor(private readonly config: DetectionSettings) {
-    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+    this.#sweeps = new WindowedEpisodes(config.ipSweep.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);
   }
 
   /** The service swept ("tcp/22", "udp/161", "icmp/echo"), or undefined if not a probe. */
@@ -43,25 +41,20 @@ export class IpSweepDetector implements Detector {
     const src = v.srcIp(row);
     const key = `${src}>${service}`;
     const { windowSeconds, minHosts, highHosts } = this.config.ipSweep;
-    const window = windowOf(this.#windows, key, windowSeconds * 1e6);
     const dst = v.dstIp(row);
-    window.add(v.start(row), dst);
-    if (window.size < minHosts && !this.#episodes.isOpen(key)) return;
-    this.#episodes.note(
+    const t = v.start(row);
+    const window = this.#sweeps.add(key, t, dst);
+    if (window.size < minHosts && !this.#sweeps.isOpen(key)) return;
+    this.#sweeps.note(
       key,
-      v.start(row),
-      () => {
-        // The episode starts with everything already in the window.
-        this.#hosts.set(key, new Set(window.values()));
-        return {
-          category: 'ip_sweep', severity: 3, detector: this.name, start: window.firstTime, end: v.start(row),
-          src_ip: src, proto: v.proto[row], ...(service.startsWith('icmp') ? {} : { dst_port: v.dstPort[row] }),
-          message: '', details: { service, flows: window.entries - 1, window_seconds: windowSeconds, threshold_hosts: minHosts },
-        };
-      },
-      (a) => {
-        const hosts = this.#hosts.get(key)!;
-        if (hosts.size < MAX_COUNTED) hosts.add(dst);
+      t,
+      dst,
+      () => ({
+        category: 'ip_sweep', severity: 3, detector: this.name, start: window.firstTime, end: t,
+        src_ip: src, proto: v.proto[row], ...(service.startsWith('icmp') ? {} : { dst_port: v.dstPort[row] }),
+        message: '', details: { service, flows: window.entries - 1, window_seconds: windowSeconds, threshold_hosts: minHosts },
+      }),
+      (a, hosts) => {
         a.details.flows = (a.details.flows as number) + 1;
         a.details.distinct_hosts = hosts.size;
         if (hosts.size >= highHosts) a.severity = 2;
@@ -72,14 +65,10 @@ export class IpSweepDetector implements Detector {
   }
 
   prune(clockUs: number, maxKeys: number): number {
-    dropExpired(this.#windows, clockUs);
-    this.#episodes.closeQuiet(clockUs);
-    return evictQuietest(this.#windows, maxKeys, (w) => w.lastTime);
+    return this.#sweeps.prune(clockUs, maxKeys);
   }
 
   finish(): Alert[] {
-    this.#windows.clear();
-    this.#hosts.clear();
-    return this.#episodes.drain();
+    return this.#sweeps.finish();
   }
 }

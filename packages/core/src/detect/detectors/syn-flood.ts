@@ -10,18 +10,16 @@
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { type DistinctWindow, dropExpired, windowOf, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
-import { addSample, EpisodeBook } from '../episodes.js';
+import { addSample } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
+import { WindowedEpisodes } from '../windowed-episodes.js';
 
 export class SynFloodDetector implements Detector {
   readonly name = 'syn_flood';
-  #attempts = new Map<string, DistinctWindow<string>>(); // per target: attempts (entries) by source (values)
-  #sources = new Map<string, Set<string>>();
-  #episodes: EpisodeBook;
+  #floods: WindowedEpisodes<string>; // per target port: attempts (entries) by source (values)
 
   constructor(private readonly config: DetectionSettings) {
-    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+    this.#floods = new WindowedEpisodes(config.synFlood.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);
   }
 
   observe(v: FlowView, row: number): void {
@@ -36,24 +34,18 @@ export class SynFloodDetector implements Detector {
     const { windowSeconds, minAttempts, criticalAttempts } = this.config.synFlood;
     const t = v.start(row);
     const src = v.srcIp(row);
-    const window = windowOf(this.#attempts, key, windowSeconds * 1e6);
-    window.add(t, src);
-    if (window.entries < minAttempts && !this.#episodes.isOpen(key)) return;
-    this.#episodes.note(
+    const window = this.#floods.add(key, t, src);
+    if (window.entries < minAttempts && !this.#floods.isOpen(key)) return;
+    this.#floods.note(
       key,
       t,
-      () => {
-        // The episode starts with everything already in the window.
-        this.#sources.set(key, new Set(window.values()));
-        return {
-          category: 'syn_flood', severity: 2, detector: this.name, start: window.firstTime, end: t,
-          dst_ip: dst, dst_port: port, proto: 6, message: '',
-          details: { attempts: window.entries - 1, window_seconds: windowSeconds, threshold_attempts: minAttempts },
-        };
-      },
-      (a) => {
-        const sources = this.#sources.get(key)!;
-        if (sources.size < MAX_COUNTED) sources.add(src);
+      src,
+      () => ({
+        category: 'syn_flood', severity: 2, detector: this.name, start: window.firstTime, end: t,
+        dst_ip: dst, dst_port: port, proto: 6, message: '',
+        details: { attempts: window.entries - 1, window_seconds: windowSeconds, threshold_attempts: minAttempts },
+      }),
+      (a, sources) => {
         a.details.attempts = (a.details.attempts as number) + 1;
         a.details.distinct_sources = sources.size;
         a.details.max_attempts_in_window = Math.max((a.details.max_attempts_in_window as number) ?? 0, window.entries);
@@ -65,14 +57,10 @@ export class SynFloodDetector implements Detector {
   }
 
   prune(clockUs: number, maxKeys: number): number {
-    dropExpired(this.#attempts, clockUs);
-    this.#episodes.closeQuiet(clockUs);
-    return evictQuietest(this.#attempts, maxKeys, (w) => w.lastTime);
+    return this.#floods.prune(clockUs, maxKeys);
   }
 
   finish(): Alert[] {
-    this.#attempts.clear();
-    this.#sources.clear();
-    return this.#episodes.drain();
+    return this.#floods.finish();
   }
 }

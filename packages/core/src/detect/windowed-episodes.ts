@@ -1,0 +1,71 @@
+/**
+ * The shape port_scan, ip_sweep and syn_flood share: per key (a scanner
+ * and its target, a sweeper and its service, a target port), distinct
+ * values in a sliding window; once the detector's threshold is crossed, an
+ * episode that counts every distinct value it sees (up to MAX_COUNTED),
+ * starting with those already in the window. Each episode's set goes when
+ * the episode closes, so a long run keeps only the open ones.
+ * @module
+ */
+import type { Alert } from './alert.js';
+import { type DistinctWindow, dropExpired, evictQuietest, MAX_COUNTED, windowOf } from './distinct-window.js';
+import { EpisodeBook } from './episodes.js';
+
+export class WindowedEpisodes<V> {
+  #windows = new Map<string, DistinctWindow<V>>();
+  #distinct = new Map<string, Set<V>>(); // per open episode: every value seen
+  #episodes: EpisodeBook;
+
+  constructor(
+    readonly windowUs: number,
+    episodeGapUs: number,
+  ) {
+    this.#episodes = new EpisodeBook(episodeGapUs);
+  }
+
+  /** Records `value` for `key` at `timeUs`; the key's window, for the detector's threshold. */
+  add(key: string, timeUs: number, value: V): DistinctWindow<V> {
+    const window = windowOf(this.#windows, key, this.windowUs);
+    window.add(timeUs, value);
+    return window;
+  }
+
+  isOpen(key: string): boolean {
+    return this.#episodes.isOpen(key);
+  }
+
+  /**
+   * Opens the key's episode with `open()` or extends it, after counting
+   * `value`; `update` gets the episode's distinct values so far.
+   */
+  note(key: string, timeUs: number, value: V, open: () => Alert, update: (a: Alert, distinct: ReadonlySet<V>) => void): void {
+    this.#episodes.note(
+      key,
+      timeUs,
+      () => {
+        // The episode starts with everything already in the window.
+        this.#distinct.set(key, new Set(this.#windows.get(key)!.values()));
+        return open();
+      },
+      (a) => {
+        const distinct = this.#distinct.get(key)!;
+        if (distinct.size < MAX_COUNTED) distinct.add(value);
+        update(a, distinct);
+      },
+    );
+  }
+
+  /** Drops expired windows and closed episodes' sets, and the quietest windows beyond `maxKeys`; returns how many were evicted. */
+  prune(clockUs: number, maxKeys: number): number {
+    dropExpired(this.#windows, clockUs);
+    this.#episodes.closeQuiet(clockUs);
+    for (const key of this.#distinct.keys()) if (!this.#episodes.isOpen(key)) this.#distinct.delete(key);
+    return evictQuietest(this.#windows, maxKeys, (w) => w.lastTime);
+  }
+
+  finish(): Alert[] {
+    this.#windows.clear();
+    this.#distinct.clear();
+    return this.#episodes.drain();
+  }
+}
