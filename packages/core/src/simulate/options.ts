@@ -4,23 +4,11 @@
  * options refused rather than ignored.
  * @module
  */
-import type { AlertCategory } from '../detect/alert.js';
+import { ALERT_CATEGORIES, type AlertCategory } from '../detect/alert.js';
 
-/** The attack categories the simulator makes, one generator each (every alert category but `ml_anomaly`). */
-export const ATTACK_KINDS = [
-  'port_scan',
-  'ip_sweep',
-  'syn_flood',
-  'ddos',
-  'traffic_spike',
-  'brute_force',
-  'beaconing',
-  'dns_tunnel',
-  'icmp_tunnel',
-  'payload_signature',
-  'threat_intel',
-] as const satisfies readonly AlertCategory[];
-export type AttackKind = (typeof ATTACK_KINDS)[number];
+/** The attack categories the simulator makes, one generator each: every alert category but `ml_anomaly`, in their order. */
+export type AttackKind = Exclude<AlertCategory, 'ml_anomaly'>;
+export const ATTACK_KINDS: readonly AttackKind[] = ALERT_CATEGORIES.filter((c): c is AttackKind => c !== 'ml_anomaly');
 
 /**
  * How hard an attack pushes: a factor on its medium size. `medium` (1) is
