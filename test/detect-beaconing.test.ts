@@ -12,7 +12,7 @@ import { seededRandom, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { BeaconingDetector, DEFAULT_BEACONING, isLocalAddress } from '../packages/core/src/detect/detectors/beaconing.js';
-import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { BENIGN_CAPTURES, corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 import { detectIn } from './support/detect.js';
 
@@ -36,15 +36,7 @@ describe.skipIf(!haveCorpus)('beaconing on the corpus', () => {
     expect(await detect(path)).toEqual(alerts); // deterministic
   });
 
-  it.each([
-    'zeek_echo-connections.pcap',
-    'malcolm_DNS.pcap',
-    'malcolm_SSL.pcap',
-    'ndpi_netflix.pcap',
-    'ndpi_teams.pcap',
-    'cs_http_espn.pcapng',
-    'slips_malicious-ssh-bruteforce.pcap',
-  ])('%s raises nothing', async (name) => {
+  it.each([...BENIGN_CAPTURES, 'slips_malicious-ssh-bruteforce.pcap'])('%s raises nothing', async (name) => {
     const path = corpusCapture(name);
     if (!path) return;
     expect(await detect(path)).toEqual([]);

@@ -11,7 +11,7 @@ import { tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { BruteForceDetector, DEFAULT_BRUTE_FORCE } from '../packages/core/src/detect/detectors/brute-force.js';
-import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { BENIGN_CAPTURES, corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { detectIn } from './support/detect.js';
 import { writeCapture } from './support/synthetic.js';
 
@@ -33,12 +33,7 @@ describe.skipIf(!haveCorpus)('brute_force on the corpus', () => {
   });
 
   it.each([
-    'zeek_echo-connections.pcap',
-    'malcolm_DNS.pcap',
-    'malcolm_SSL.pcap',
-    'ndpi_netflix.pcap',
-    'ndpi_teams.pcap',
-    'cs_http_espn.pcapng',
+    ...BENIGN_CAPTURES,
     'slips_test-cc-capture-1.pcap', // HTTPS every 2 s, all alike: below HTTP's rate
   ])('benign %s raises nothing', async (name) => {
     const path = corpusCapture(name);

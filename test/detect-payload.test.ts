@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 
 import { isBinary, PayloadSignatureDetector } from '../packages/core/src/detect/detectors/payload-signature.js';
 import { loadSignatures, parseSignatures, SHIPPED_SIGNATURES, type Signature, urlDecode } from '../packages/core/src/detect/signatures.js';
-import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { BENIGN_CAPTURES, corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mommy-sig-'));
@@ -236,7 +236,7 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
     expect(alerts[0]!.details).toMatchObject({ signature: 'xss-script_exec', match: '<script>alert(' });
   });
 
-  it.each(['cs_http_espn.pcapng', 'ndpi_netflix.pcap', 'ndpi_teams.pcap', 'malcolm_SSL.pcap', 'malcolm_DNS.pcap', 'zeek_echo-connections.pcap'])(
+  it.each(BENIGN_CAPTURES)(
     'benign %s raises nothing',
     async (name) => {
       const path = corpusCapture(name);

@@ -22,7 +22,7 @@ import {
 import { TCP, tcpFrame, tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
-import { CORPUS_PCAPS, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { BENIGN_CAPTURES, CORPUS_PCAPS, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { runCli } from './support/cli.js';
 import { writeCapture } from './support/synthetic.js';
 
@@ -200,7 +200,6 @@ describe('mommy-forensics evaluate', () => {
 });
 
 describe.skipIf(!haveCorpus)('evaluation on the public corpus', () => {
-  const BENIGN = ['zeek_echo-connections.pcap', 'malcolm_DNS.pcap', 'malcolm_SSL.pcap', 'ndpi_netflix.pcap', 'ndpi_teams.pcap', 'cs_http_espn.pcapng'];
   const labels = join(REPO_ROOT, 'datasets', 'corpus', 'labels.jsonl');
   const run = (format: string) => runCli(['evaluate', '-q', '-f', format, '--labels', labels, CORPUS_PCAPS]);
 
@@ -214,7 +213,7 @@ describe.skipIf(!haveCorpus)('evaluation on the public corpus', () => {
       if (labelled.has(c.capture)) expect(c.episodes.length, c.capture).toBeGreaterThan(0);
       expect(c.falseAlertsBySeverity[0] + c.falseAlertsBySeverity[1], c.capture).toBe(0);
     }
-    for (const name of BENIGN) expect(report.captures.map((c) => c.capture)).toContain(name);
+    for (const name of BENIGN_CAPTURES) expect(report.captures.map((c) => c.capture)).toContain(name);
     for (const category of report.categories) if (category.episodes.labelled > 0) expect(category.episodes.recall, category.category).toBe(1);
   });
 

@@ -24,6 +24,16 @@ export function corpusFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** The corpus captures of normal traffic (SOURCES.md), on which detectors must stay quiet. */
+export const BENIGN_CAPTURES = [
+  'zeek_echo-connections.pcap',
+  'malcolm_DNS.pcap',
+  'malcolm_SSL.pcap',
+  'ndpi_netflix.pcap',
+  'ndpi_teams.pcap',
+  'cs_http_espn.pcapng',
+] as const;
+
 /** A capture of corpus/pcaps by file name, or undefined when this corpus lacks it. */
 export function corpusCapture(name: string): string | undefined {
   return corpusFiles(CORPUS_PCAPS).find((f) => f.endsWith(name));
