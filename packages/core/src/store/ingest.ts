@@ -42,7 +42,11 @@ export interface IngestOptions extends FileOptions {
   /** Name of this machine in the store. Default: the host name. */
   sensor?: string;
   onProgress?: (progress: IngestProgress) => void;
-  /** Sees every flow batch after it is stored (detectors run here). */
+  /**
+   * Sees every flow batch (detectors run here). Called as the batch
+   * arrives, before it is appended, so that work it hands to other threads
+   * runs beside the append; the next batch waits until it has settled.
+   */
   onBatch?: (batch: RecordBatch, captureId: number) => void | Promise<void>;
   /** Each flow's anomaly score, stored in `flows.anomaly_score` (absent: NULL). */
   scoreBatch?: (batch: RecordBatch) => Promise<Float32Array>;
@@ -135,8 +139,10 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
   let failure: Error | undefined;
   try {
     for await (const batch of capture) {
+      const seen = Promise.resolve(onBatch?.(batch, captureId));
+      seen.catch(() => {}); // settled below: a failure while appending is not unhandled
       appender.append(batch, captureId, await scoreBatch?.(batch));
-      await onBatch?.(batch, captureId);
+      await seen;
       result.flows += batch.numRows;
       const s = capture.stats();
       onProgress?.({ path, bytesRead: capture.info().bytesRead ?? 0, size, packets: s.packets, flows: result.flows });
