@@ -200,6 +200,18 @@ describe('flowFeatures', () => {
     }
   });
 
+  it('writes into a reused buffer what it returns fresh, whatever the buffer held', () => {
+    const batches = [...demo, ...synthetic];
+    const into = new Float32Array(Math.max(...batches.map((b) => b.numRows)) * FLOW_FEATURES.length + 7).fill(9);
+    for (const batch of batches) {
+      const m = flowFeatures(batch, into);
+      expect(m.data.buffer).toBe(into.buffer);
+      expect(Array.from(m.data)).toEqual(Array.from(flowFeatures(batch).data));
+      into.fill(9); // what the previous batch left must not show through
+    }
+    expect(() => flowFeatures(demo[0]!, new Float32Array(3))).toThrow(/into holds 3 values, the batch needs/);
+  });
+
   it('reads a dictionary-encoded conn_state as it reads utf8', () => {
     for (const batch of [...demo, ...synthetic]) {
       const states = [...flowRecords(batch)].map((r) => r.conn_state as string);

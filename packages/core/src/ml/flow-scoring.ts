@@ -30,6 +30,8 @@ const EXPLAINED_FEATURES = 5;
 
 export class FlowScoring {
   #episodes = new EpisodeBook(DEFAULT_DETECTION.episodeGapSeconds * 1e6);
+  /** The feature matrix of the batch being scored, reused from batch to batch. */
+  #features = new Float32Array(0);
 
   private constructor(
     readonly card: ModelCard,
@@ -54,7 +56,9 @@ export class FlowScoring {
 
   /** Every flow's score; flows above the thresholds join their episode's alert. */
   async score(batch: RecordBatch): Promise<Float32Array> {
-    const features = flowFeatures(batch);
+    const needed = batch.numRows * FLOW_FEATURES.length;
+    if (this.#features.length < needed) this.#features = new Float32Array(needed);
+    const features = flowFeatures(batch, this.#features);
     const scores = await this.scorer.score(features);
     let view: FlowView | undefined;
     for (let row = 0; row < scores.length; row++) {
