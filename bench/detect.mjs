@@ -49,7 +49,10 @@ async function ingestSeconds(core, file, db, detect) {
   const t = performance.now();
   const detection = detect ? core.ParallelDetection.start(core.DEFAULT_DETECTION) : undefined;
   const r = await core.ingestCapture(store, file, detection ? { onBatch: (b) => detection.observe(b) } : {});
-  if (detection) await core.storeAlerts(store, r.captureId, await detection.finish());
+  if (detection) {
+    await core.storeAlerts(store, r.captureId, await detection.finish());
+    await detection.close();
+  }
   const s = (performance.now() - t) / 1000;
   store.close();
   return s;

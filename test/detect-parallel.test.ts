@@ -1,7 +1,7 @@
 /**
  * Detection on worker threads, the detectors split between them, gives
- * exactly the alerts of the same detectors on the calling thread, and a
- * failing worker is reported instead of hanging.
+ * exactly the alerts of the same detectors on the calling thread, capture
+ * after capture, and a failing worker is reported instead of hanging.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,15 +26,21 @@ describe('ParallelDetection', () => {
   });
 
   it.each([1, 2, 3])(`with %i worker(s), raises the same alerts as a DetectionSession on ${haveCorpus ? 'every corpus capture' : 'the sample capture'}`, async (workers) => {
-    for (const path of captures) {
-      const session = new DetectionSession();
-      const parallel = ParallelDetection.start(DEFAULT_DETECTION, { workers });
-      // Small batches: many messages, the in-flight bound exercised.
-      for await (const batch of Capture.openFile(path, { batchRows: 512 })) {
-        session.observe(batch);
-        await parallel.observe(batch);
+    // One set of workers for every capture, as ingest uses them: each
+    // capture's alerts must be those of a fresh session, nothing carried over.
+    const parallel = ParallelDetection.start(DEFAULT_DETECTION, { workers });
+    try {
+      for (const path of [...captures, captures[0]!]) {
+        const session = new DetectionSession();
+        // Small batches: many messages, the in-flight bound exercised.
+        for await (const batch of Capture.openFile(path, { batchRows: 512 })) {
+          session.observe(batch);
+          await parallel.observe(batch);
+        }
+        expect(await parallel.finish(), path).toEqual(session.finish());
       }
-      expect(await parallel.finish(), path).toEqual(session.finish());
+    } finally {
+      await parallel.close();
     }
   });
 

@@ -131,41 +131,46 @@ export function describeResult(r: IngestResult): string | undefined {
 export async function* ingestFiles(store: Store, files: readonly string[], options: IngestFilesOptions): AsyncGenerator<IngestedFile> {
   const { progress, detection } = options;
   const { flows: flowScoring, hosts: hostScoring } = options.scoring ?? {};
-  for (const [i, file] of files.entries()) {
-    progress.startFile(file, i, files.length);
-    // Detection runs on a worker thread, beside the database append.
-    const detector = detection && ParallelDetection.start(detection.config);
-    let result: IngestResult;
-    let alerts: Alert[] = [];
-    try {
-      result = await ingestCapture(store, file, {
-        ...options.flowOptions,
-        force: options.force,
-        ...(options.sensor !== undefined && { sensor: options.sensor }),
-        onProgress: (p) => progress.update(p),
-        ...((detector || hostScoring) && {
-          onBatch: async (batch) => {
-            await detector?.observe(batch);
-            await hostScoring?.observe(batch);
-          },
-        }),
-        ...(flowScoring && { scoreBatch: (batch) => flowScoring.score(batch) }),
-      });
-      const modelAlerts = [...(flowScoring?.finish() ?? []), ...((await hostScoring?.finish()) ?? [])];
-      const anyAlerts = detector || flowScoring || hostScoring;
-      if (anyAlerts && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
-        alerts = [...((await detector?.finish()) ?? []), ...modelAlerts].sort(alertOrder);
-        await storeAlerts(store, result.captureId, alerts);
+  // Detection runs on worker threads, beside the database append; they serve every file.
+  const detector = detection && ParallelDetection.start(detection.config);
+  try {
+    for (const [i, file] of files.entries()) {
+      progress.startFile(file, i, files.length);
+      let result: IngestResult;
+      let alerts: Alert[] = [];
+      try {
+        result = await ingestCapture(store, file, {
+          ...options.flowOptions,
+          force: options.force,
+          ...(options.sensor !== undefined && { sensor: options.sensor }),
+          onProgress: (p) => progress.update(p),
+          ...((detector || hostScoring) && {
+            onBatch: async (batch) => {
+              await detector?.observe(batch);
+              await hostScoring?.observe(batch);
+            },
+          }),
+          ...(flowScoring && { scoreBatch: (batch) => flowScoring.score(batch) }),
+        });
+        // Each file's detectors and models end with it, stored or not.
+        const detected = (await detector?.finish()) ?? [];
+        const modelAlerts = [...(flowScoring?.finish() ?? []), ...((await hostScoring?.finish()) ?? [])];
+        const anyAlerts = detector || flowScoring || hostScoring;
+        if (anyAlerts && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
+          alerts = [...detected, ...modelAlerts].sort(alertOrder);
+          await storeAlerts(store, result.captureId, alerts);
+        }
+      } catch (err) {
+        if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
+        if (err instanceof CaptureError) throw err;
+        // The database failed (disk full, I/O): what was committed stays.
+        throw new CliError(`${store.path}: ${(err as Error).message}; ingest of ${file} stopped, committed batches kept`, EXIT.store);
+      } finally {
+        progress.endFile();
       }
-    } catch (err) {
-      if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
-      if (err instanceof CaptureError) throw err;
-      // The database failed (disk full, I/O): what was committed stays.
-      throw new CliError(`${store.path}: ${(err as Error).message}; ingest of ${file} stopped, committed batches kept`, EXIT.store);
-    } finally {
-      progress.endFile();
-      await detector?.close();
+      yield { result, alerts };
     }
-    yield { result, alerts };
+  } finally {
+    await detector?.close();
   }
 }

@@ -62,7 +62,7 @@ const latin1 = new TextDecoder('latin1');
  * The tables are cleared when full, so a flood of addresses costs decoding,
  * not memory.
  */
-const MAX_INTERNED = 1 << 20;
+const MAX_INTERNED = 1 << 18;
 const ipv4Strings = new Map<number, string>();
 const asciiStrings = new Map<number, string>();
 

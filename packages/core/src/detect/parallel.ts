@@ -6,10 +6,20 @@
  * for the workers: `observe` resolves once there is room, which holds the
  * capture back instead of queueing batches without bound.
  *
+ *
+ * The workers outlive a capture: `finish` gives its alerts and starts every
+ * detector afresh for the next one, so an ingest of many files starts its
+ * threads, reads its lists and compiles the detectors' code once (a cold
+ * worker spends about a second of CPU compiling before it runs at full
+ * speed). `close` ends them.
+ *
  * @example
  * const detection = ParallelDetection.start(config);
- * for await (const batch of capture) await detection.observe(batch);
- * const alerts = await detection.finish();
+ * for (const file of files) {
+ *   for await (const batch of Capture.openFile(file)) await detection.observe(batch);
+ *   const alerts = await detection.finish();
+ * }
+ * await detection.close();
  * @module
  */
 import { availableParallelism } from 'node:os';
@@ -112,7 +122,7 @@ export class ParallelDetection {
     if (this.#failure) throw this.#failure;
   }
 
-  /** Every alert, in start order, once the workers have seen every batch; the workers then end. */
+  /** Every alert of the capture so far, in start order, once the workers have seen every batch; they then start afresh. */
   async finish(): Promise<Alert[]> {
     if (this.#failure) throw this.#failure;
     const results = await Promise.all(
@@ -124,17 +134,17 @@ export class ParallelDetection {
           }),
       ),
     );
-    await this.close();
+    for (const s of this.#shares) s.finished = undefined;
     this.#evictedKeys = results.reduce((n, r) => n + r.evictedKeys, 0);
     return results.flatMap((r) => r.alerts).sort(alertOrder);
   }
 
-  /** Keys of per-host state the workers' detectors evicted for their bound (known after finish). */
+  /** Keys of per-host state the workers' detectors evicted for their bound in the capture last finished. */
   get evictedKeys(): number {
     return this.#evictedKeys;
   }
 
-  /** Stops the workers without waiting for their alerts (after an ingest error). */
+  /** Stops the workers (after the last capture, or an ingest error). */
   async close(): Promise<void> {
     this.#ending = true;
     await Promise.all(this.#shares.map((s) => s.worker.terminate()));

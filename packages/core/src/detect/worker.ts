@@ -2,7 +2,8 @@
  * A detection worker thread: a DetectionSession over its share of the
  * detectors, fed the flow columns the ingesting thread shares with every
  * worker (see parallel.ts), so detection runs beside the database append
- * instead of after it on the same thread.
+ * instead of after it on the same thread. One worker serves capture after
+ * capture: `finish` ends one capture's session and starts the next.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -16,7 +17,8 @@ export type FromWorker = { type: 'observed' } | { type: 'finished'; alerts: Retu
 
 const port = parentPort!;
 const { config, only } = workerData as { config: DetectionConfig; only: string[] };
-const session = new DetectionSession({ setup: setUpDetection(config), only });
+const setup = setUpDetection(config);
+let session = new DetectionSession({ setup, only });
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'flows') {
@@ -25,5 +27,7 @@ port.on('message', (message: ToWorker) => {
   } else {
     const evictedKeys = session.evictedKeys;
     port.postMessage({ type: 'finished', alerts: session.finish(), evictedKeys } satisfies FromWorker);
+    // The next capture starts from nothing, in a thread whose code is already compiled.
+    session = new DetectionSession({ setup, only });
   }
 });
