@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { FlowView, shortString } from '../packages/core/src/detect/flow-view.js';
+import { addressText, FlowView, shortString } from '../packages/core/src/detect/flow-view.js';
 
 /** A string column holding `values` (one byte per character, as addresses and states are), as Arrow lays it out. */
 function column(values: string[]): { values: Uint8Array; valueOffsets: Int32Array } {
@@ -17,10 +17,35 @@ function column(values: string[]): { values: Uint8Array; valueOffsets: Int32Arra
   return { values: bytes, valueOffsets };
 }
 
+const STRING_COLUMNS = ['src_ip', 'dst_ip', 'conn_state', 'community_id', 'payload_fwd', 'payload_rev'];
+const NUMBER_COLUMNS = [
+  'src_port', 'dst_port', 'proto', 'start_time', 'end_time', 'pkts_fwd', 'pkts_rev', 'payload_bytes_fwd', 'payload_bytes_rev', 'syn_count',
+  'pkt_size_mean_fwd', 'pkt_size_mean_rev', 'pkt_size_std_fwd', 'pkt_size_std_rev',
+];
+
+/** A view of `rows` rows whose string columns hold `strings(column)`; number columns are empty (not read here). */
+function viewOf(rows: number, strings: (name: string) => string[]): FlowView {
+  const columns = Object.fromEntries([
+    ...STRING_COLUMNS.map((n) => [n, column(strings(n))]),
+    ...NUMBER_COLUMNS.map((n) => [n, { values: new Uint8Array(0) }]),
+  ]);
+  return FlowView.fromColumns(rows, columns as Parameters<typeof FlowView.fromColumns>[1]);
+}
+
 function decodeAll(values: string[]): string[] {
   const { values: bytes, valueOffsets } = column(values);
   return values.map((_, i) => shortString(bytes, valueOffsets[i]!, valueOffsets[i + 1]!));
 }
+
+describe('addressText', () => {
+  it('writes back every IPv4 key as the address it was read from', () => {
+    const ips = ['0.0.0.0', '255.255.255.255', '10.0.0.1', '128.0.0.1', '192.168.100.7', '1.2.3.4'];
+    const view = viewOf(ips.length, () => ips);
+    const keys = ips.map((_, r) => view.dstKey(r));
+    expect(new Set(keys).size).toBe(ips.length);
+    expect(keys.map(addressText)).toEqual(ips);
+  });
+});
 
 describe('shortString', () => {
   it('returns each row its own string, across addresses that parse alike or share a key', () => {
@@ -43,14 +68,14 @@ describe('shortString', () => {
 
   it('serves FlowView rows', () => {
     const ips = ['198.51.100.1', '2001:db8::2', '198.51.100.1'];
-    const empty = { values: new Uint8Array(0) };
-    const columns = Object.fromEntries(
-      ['src_ip', 'dst_ip', 'conn_state', 'community_id', 'payload_fwd', 'payload_rev'].map((n) => [n, column(n.endsWith('ip') ? ips : ['S0', 'SF', 'REJ'])]),
-    );
-    for (const n of ['src_port', 'dst_port', 'proto', 'start_time', 'end_time', 'pkts_fwd', 'pkts_rev', 'payload_bytes_fwd', 'payload_bytes_rev', 'syn_count']) columns[n] = empty;
-    for (const n of ['pkt_size_mean_fwd', 'pkt_size_mean_rev', 'pkt_size_std_fwd', 'pkt_size_std_rev']) columns[n] = empty;
-    const view = FlowView.fromColumns(3, columns as Parameters<typeof FlowView.fromColumns>[1]);
+    const view = viewOf(3, (n) => (n.endsWith('ip') ? ips : ['S0', 'SF', 'REJ']));
     expect([0, 1, 2].map((r) => view.srcIp(r))).toEqual(ips);
+    // Address keys: IPv4 as a number, equal for equal addresses; others as their text.
+    const keys = [0, 1, 2].map((r) => view.srcKey(r));
+    expect(typeof keys[0]).toBe('number');
+    expect(keys[2]).toBe(keys[0]);
+    expect(keys[1]).toBe('2001:db8::2');
+    expect(keys.map(addressText)).toEqual(ips);
     expect([0, 1, 2].map((r) => view.connState(r))).toEqual(['S0', 'SF', 'REJ']);
   });
 });

@@ -9,15 +9,16 @@ import type { Alert } from './alert.js';
 /** Sample Community IDs kept per alert, enough to pull up the flows. */
 export const SAMPLE_FLOWS = 5;
 
-export class EpisodeBook {
-  #open = new Map<string, Alert>();
+/** Episodes by key: whatever names an attacker/victim pair for the detector (a string, an address key). */
+export class EpisodeBook<K = string> {
+  #open = new Map<K, Alert>();
   #closed: Alert[] = [];
 
   /** Evidence quieter than this ends an episode. */
   constructor(readonly gapUs: number) {}
 
   /** Opens the episode of `key` with `open()` or extends it; `update` applies the new evidence. */
-  note(key: string, timeUs: number, open: () => Alert, update: (a: Alert) => void): void {
+  note(key: K, timeUs: number, open: () => Alert, update: (a: Alert) => void): void {
     let alert = this.#open.get(key);
     if (alert && timeUs - alert.end > this.gapUs) {
       this.#closed.push(alert);
@@ -31,7 +32,7 @@ export class EpisodeBook {
     update(alert);
   }
 
-  isOpen(key: string): boolean {
+  isOpen(key: K): boolean {
     return this.#open.has(key);
   }
 

@@ -120,6 +120,40 @@ export function shortString(bytes: Uint8Array, start: number, end: number): stri
   return latin1.decode(bytes.subarray(start, end));
 }
 
+/**
+ * What detectors key per-address state by: an IPv4 address as its 32-bit
+ * value (a small integer: no string to make, hash or compare), any other
+ * address as its string. `addressText` gives the string back.
+ */
+export type AddressKey = number | string;
+
+/** The address string of a key. */
+export function addressText(key: AddressKey): string {
+  if (typeof key === 'string') return key;
+  return `${key >>> 24}.${(key >>> 16) & 255}.${(key >>> 8) & 255}.${key & 255}`;
+}
+
+/** An address column's keys, each made once per batch (see AddressKey). */
+function addressKeys(data: ColumnBuffers, rows: number, text: (row: number) => string): (row: number) => AddressKey {
+  const offsets = data.valueOffsets!;
+  const bytes = data.values as Uint8Array;
+  const keys = new Int32Array(rows);
+  const kind = new Uint8Array(rows); // 0: not made yet, 1: IPv4 in keys, 2: the text
+  return (row) => {
+    const k = kind[row];
+    if (k === 1) return keys[row]!;
+    if (k === 2) return text(row);
+    const key = ipv4Key(bytes, offsets[row]!, offsets[row + 1]!);
+    if (key === undefined) {
+      kind[row] = 2;
+      return text(row);
+    }
+    keys[row] = key;
+    kind[row] = 1;
+    return key;
+  };
+}
+
 /** A string column's values, each decoded once per batch however many detectors ask. */
 function strings(data: ColumnBuffers, rows: number): (row: number) => string {
   const offsets = data.valueOffsets!;
@@ -132,6 +166,9 @@ export class FlowView {
   readonly rows: number;
   readonly srcIp: (row: number) => string;
   readonly dstIp: (row: number) => string;
+  /** The addresses as keys for per-address state (AddressKey). */
+  readonly srcKey: (row: number) => AddressKey;
+  readonly dstKey: (row: number) => AddressKey;
   readonly connState: (row: number) => string;
   readonly communityId: (row: number) => string;
   readonly srcPort: Uint16Array;
@@ -167,6 +204,8 @@ export class FlowView {
     this.rows = rows;
     this.srcIp = strings(col('src_ip'), rows);
     this.dstIp = strings(col('dst_ip'), rows);
+    this.srcKey = addressKeys(col('src_ip'), rows, this.srcIp);
+    this.dstKey = addressKeys(col('dst_ip'), rows, this.dstIp);
     this.connState = strings(col('conn_state'), rows);
     this.communityId = strings(col('community_id'), rows);
     this.srcPort = col('src_port').values as Uint16Array;

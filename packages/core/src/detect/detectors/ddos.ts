@@ -12,7 +12,7 @@ import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
 import { DistinctWindow, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
-import type { FlowView } from '../flow-view.js';
+import type { AddressKey, FlowView } from '../flow-view.js';
 
 /**
  * UDP services abused for amplification (US-CERT TA14-017A and later
@@ -41,7 +41,7 @@ export const DEFAULT_DDOS: DdosConfig = {
 };
 
 interface Target {
-  sources: DistinctWindow<string>;
+  sources: DistinctWindow<AddressKey>;
   packets: { time: number; packets: number; amplified: boolean }[];
   packetsInWindow: number;
   amplifiedInWindow: number;
@@ -49,9 +49,9 @@ interface Target {
 
 export class DdosDetector implements Detector {
   readonly name = 'ddos';
-  #targets = new Map<string, Target>();
-  #episodes: EpisodeBook;
-  #sources = new Map<string, Set<string>>();
+  #targets = new Map<AddressKey, Target>();
+  #episodes: EpisodeBook<AddressKey>;
+  #sources = new Map<AddressKey, Set<AddressKey>>();
 
   constructor(private readonly config: DdosConfig = DEFAULT_DDOS) {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
@@ -60,8 +60,8 @@ export class DdosDetector implements Detector {
   observe(v: FlowView, row: number): void {
     // Traffic towards the target: the forward side for most flows; for a
     // reflected response, the side that sent first is the reflector.
-    const dst = v.dstIp(row);
-    const src = v.srcIp(row);
+    const dst = v.dstKey(row);
+    const src = v.srcKey(row);
     const packets = Number(v.pktsFwd[row]!);
     const amplified = v.proto[row] === 17 && AMPLIFICATION_PORTS.has(v.srcPort[row]!) && v.pktsRev[row]! === 0n;
     const t = v.start(row);
@@ -97,7 +97,7 @@ export class DdosDetector implements Detector {
         this.#sources.set(dst, new Set(target.sources.values()));
         return {
           category: 'ddos', severity: 2, detector: this.name, start: target.sources.firstTime, end: t,
-          dst_ip: dst, message: '',
+          dst_ip: v.dstIp(row), message: '',
           details: { packets: target.packetsInWindow - packets, window_seconds: windowSeconds, threshold_sources: minSources, threshold_packets: minPackets },
         };
       },
@@ -115,8 +115,8 @@ export class DdosDetector implements Detector {
         if (target.packetsInWindow >= criticalPackets) a.severity = 1;
         a.message =
           a.details.kind === 'udp_amplification'
-            ? `DDoS (UDP amplification via port ${a.details.reflector_port}): ${sources.size} reflectors flooding ${dst}`
-            : `DDoS: ${sources.size} sources flooding ${dst}`;
+            ? `DDoS (UDP amplification via port ${a.details.reflector_port}): ${sources.size} reflectors flooding ${a.dst_ip}`
+            : `DDoS: ${sources.size} sources flooding ${a.dst_ip}`;
         addSample(a, v.communityId(row));
       },
     );

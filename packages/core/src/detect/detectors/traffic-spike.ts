@@ -13,7 +13,7 @@ import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
 import { evictQuietest } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
-import type { FlowView } from '../flow-view.js';
+import { type AddressKey, addressText, type FlowView } from '../flow-view.js';
 
 export interface TrafficSpikeConfig {
   binSeconds: number;
@@ -50,8 +50,8 @@ interface HostRate {
 
 export class TrafficSpikeDetector implements Detector {
   readonly name = 'traffic_spike';
-  #hosts = new Map<string, HostRate>();
-  #episodes: EpisodeBook;
+  #hosts = new Map<AddressKey, HostRate>();
+  #episodes: EpisodeBook<AddressKey>;
 
   constructor(private readonly config: TrafficSpikeConfig = DEFAULT_TRAFFIC_SPIKE) {
     this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
@@ -60,11 +60,11 @@ export class TrafficSpikeDetector implements Detector {
   observe(v: FlowView, row: number): void {
     const bytes = Number(v.payloadFwd[row]! + v.payloadRev[row]!);
     const bin = Math.floor(v.start(row) / (this.config.binSeconds * 1e6));
-    this.#count(v, row, v.srcIp(row), bin, bytes);
-    this.#count(v, row, v.dstIp(row), bin, bytes);
+    this.#count(v, row, v.srcKey(row), bin, bytes);
+    this.#count(v, row, v.dstKey(row), bin, bytes);
   }
 
-  #count(v: FlowView, row: number, host: string, bin: number, bytes: number): void {
+  #count(v: FlowView, row: number, host: AddressKey, bin: number, bytes: number): void {
     let h = this.#hosts.get(host);
     if (!h) this.#hosts.set(host, (h = { bin, bytes: 0, sampleBytes: 0, bins: 0, mean: 0, variance: 0 }));
     if (bin > h.bin) this.#close(host, h, bin);
@@ -77,7 +77,7 @@ export class TrafficSpikeDetector implements Detector {
   }
 
   /** Judges the finished bin against the baseline, then folds it (and any empty bins) in. */
-  #close(host: string, h: HostRate, next: number): void {
+  #close(host: AddressKey, h: HostRate, next: number): void {
     const { factor, highFactor, sigmas, minBytes, warmupBins, alpha, binSeconds } = this.config;
     const deviation = Math.sqrt(h.variance);
     const ratio = h.mean > 0 ? h.bytes / h.mean : Infinity;
@@ -88,7 +88,7 @@ export class TrafficSpikeDetector implements Detector {
         start,
         () => ({
           category: 'traffic_spike', severity: 3, detector: this.name, start, end: start,
-          src_ip: host, message: '', details: { bin_seconds: binSeconds, threshold_factor: factor, threshold_bytes: minBytes },
+          src_ip: addressText(host), message: '', details: { bin_seconds: binSeconds, threshold_factor: factor, threshold_bytes: minBytes },
         }),
         (a) => {
           a.end = start + binSeconds * 1e6;
@@ -96,7 +96,7 @@ export class TrafficSpikeDetector implements Detector {
           a.details.baseline_bytes = Math.round(h.mean);
           a.details.max_factor = Math.max((a.details.max_factor as number) ?? 0, Math.round(ratio));
           if (ratio >= highFactor) a.severity = 2;
-          a.message = `traffic spike: ${host} moved ${a.details.max_bin_bytes} bytes in ${binSeconds} s, ${a.details.max_factor}x its usual`;
+          a.message = `traffic spike: ${a.src_ip} moved ${a.details.max_bin_bytes} bytes in ${binSeconds} s, ${a.details.max_factor}x its usual`;
           if (h.sample) addSample(a, h.sample);
         },
       );
