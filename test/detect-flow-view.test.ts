@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { addressText, FlowView, shortString } from '../packages/core/src/detect/flow-view.js';
+import { addressText, addressWith, FlowView, shortString } from '../packages/core/src/detect/flow-view.js';
 
 /** A string column holding `values` (one byte per character, as addresses and states are), as Arrow lays it out. */
 function column(values: string[]): { values: Uint8Array; valueOffsets: Int32Array } {
@@ -44,6 +44,19 @@ describe('addressText', () => {
     const keys = ips.map((_, r) => view.dstKey(r));
     expect(new Set(keys).size).toBe(ips.length);
     expect(keys.map(addressText)).toEqual(ips);
+  });
+});
+
+describe('addressWith', () => {
+  it('gives a distinct exact key to every address and number, at the ends of both ranges', () => {
+    const view = viewOf(3, () => ['0.0.0.0', '255.255.255.255', '2001:db8::1']);
+    const addresses = [0, 1, 2].map((r) => view.srcKey(r));
+    const numbers = [0, 1, 65535, 2 ** 21 - 1];
+    const keys = addresses.flatMap((a) => numbers.map((n) => addressWith(a, n)));
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const k of keys.slice(0, 8)) expect(Number.isSafeInteger(k)).toBe(true);
+    expect(addressWith(addresses[1]!, 2 ** 21 - 1)).toBe(2 ** 53 - 1);
+    expect(addressWith(addresses[2]!, 22)).toBe('2001:db8::1|22');
   });
 });
 

@@ -133,6 +133,14 @@ export function addressText(key: AddressKey): string {
   return `${key >>> 24}.${(key >>> 16) & 255}.${(key >>> 8) & 255}.${key & 255}`;
 }
 
+/**
+ * A key for an address and a number below 2^21 (a port, a protocol): one
+ * number, exact below 2^53, when the address is IPv4; else a string.
+ */
+export function addressWith(key: AddressKey, n: number): number | string {
+  return typeof key === 'number' ? (key >>> 0) * 2 ** 21 + n : `${key}|${n}`;
+}
+
 /** An address column's keys, each made once per batch (see AddressKey). */
 function addressKeys(data: ColumnBuffers, rows: number, text: (row: number) => string): (row: number) => AddressKey {
   const offsets = data.valueOffsets!;

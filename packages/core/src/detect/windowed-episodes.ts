@@ -11,26 +11,26 @@ import type { Alert } from './alert.js';
 import { type DistinctWindow, dropExpired, evictQuietest, MAX_COUNTED, windowOf } from './distinct-window.js';
 import { EpisodeBook } from './episodes.js';
 
-export class WindowedEpisodes<V> {
-  #windows = new Map<string, DistinctWindow<V>>();
-  #distinct = new Map<string, Set<V>>(); // per open episode: every value seen
-  #episodes: EpisodeBook;
+export class WindowedEpisodes<K, V> {
+  #windows = new Map<K, DistinctWindow<V>>();
+  #distinct = new Map<K, Set<V>>(); // per open episode: every value seen
+  #episodes: EpisodeBook<K>;
 
   constructor(
     readonly windowUs: number,
     episodeGapUs: number,
   ) {
-    this.#episodes = new EpisodeBook(episodeGapUs);
+    this.#episodes = new EpisodeBook<K>(episodeGapUs);
   }
 
   /** Records `value` for `key` at `timeUs`; the key's window, for the detector's threshold. */
-  add(key: string, timeUs: number, value: V): DistinctWindow<V> {
+  add(key: K, timeUs: number, value: V): DistinctWindow<V> {
     const window = windowOf(this.#windows, key, this.windowUs);
     window.add(timeUs, value);
     return window;
   }
 
-  isOpen(key: string): boolean {
+  isOpen(key: K): boolean {
     return this.#episodes.isOpen(key);
   }
 
@@ -38,7 +38,7 @@ export class WindowedEpisodes<V> {
    * Opens the key's episode with `open()` or extends it, after counting
    * `value`; `update` gets the episode's distinct values so far.
    */
-  note(key: string, timeUs: number, value: V, open: () => Alert, update: (a: Alert, distinct: ReadonlySet<V>) => void): void {
+  note(key: K, timeUs: number, value: V, open: () => Alert, update: (a: Alert, distinct: ReadonlySet<V>) => void): void {
     this.#episodes.note(
       key,
       timeUs,

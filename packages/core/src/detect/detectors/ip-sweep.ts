@@ -10,38 +10,47 @@ import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { addSample } from '../episodes.js';
-import type { FlowView } from '../flow-view.js';
+import { type AddressKey, addressWith, type FlowView } from '../flow-view.js';
 import { WindowedEpisodes } from '../windowed-episodes.js';
 
 const ICMP_ECHO = 8;
 const ICMPV6_ECHO = 128;
+/** Service codes: the protocol class times 2^16 plus the port (0 for ICMP echo). */
+const TCP_SERVICE = 0;
+const UDP_SERVICE = 1 << 16;
+const ICMP_ECHO_SERVICE = 2 << 16;
+
+/** The service of a code, as alerts name it: "tcp/22", "udp/161", "icmp/echo". */
+function serviceName(code: number): string {
+  if (code === ICMP_ECHO_SERVICE) return 'icmp/echo';
+  return `${code >= UDP_SERVICE ? 'udp' : 'tcp'}/${code & 0xffff}`;
+}
 
 export class IpSweepDetector implements Detector {
   readonly name = 'ip_sweep';
-  #sweeps: WindowedEpisodes<string>;
+  #sweeps: WindowedEpisodes<number | string, AddressKey>; // per source and service: hosts probed
 
   constructor(private readonly config: DetectionSettings) {
     this.#sweeps = new WindowedEpisodes(config.ipSweep.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);
   }
 
-  /** The service swept ("tcp/22", "udp/161", "icmp/echo"), or undefined if not a probe. */
-  #service(v: FlowView, row: number): string | undefined {
+  /** The code of the service swept, or -1 if the flow is not a probe. */
+  #service(v: FlowView, row: number): number {
     const proto = v.proto[row]!;
     if (proto === 1 || proto === 58) {
       const type = v.srcPort[row]!;
-      return type === ICMP_ECHO || type === ICMPV6_ECHO ? 'icmp/echo' : undefined;
+      return type === ICMP_ECHO || type === ICMPV6_ECHO ? ICMP_ECHO_SERVICE : -1;
     }
-    if (!v.isProbe(row)) return undefined;
-    return `${proto === 6 ? 'tcp' : 'udp'}/${v.dstPort[row]}`;
+    if (!v.isProbe(row)) return -1;
+    return (proto === 6 ? TCP_SERVICE : UDP_SERVICE) + v.dstPort[row]!;
   }
 
   observe(v: FlowView, row: number): void {
-    const service = this.#service(v, row);
-    if (!service) return;
-    const src = v.srcIp(row);
-    const key = `${src}>${service}`;
+    const code = this.#service(v, row);
+    if (code < 0) return;
+    const key = addressWith(v.srcKey(row), code);
     const { windowSeconds, minHosts, highHosts } = this.config.ipSweep;
-    const dst = v.dstIp(row);
+    const dst = v.dstKey(row);
     const t = v.start(row);
     const window = this.#sweeps.add(key, t, dst);
     if (window.size < minHosts && !this.#sweeps.isOpen(key)) return;
@@ -51,14 +60,14 @@ export class IpSweepDetector implements Detector {
       dst,
       () => ({
         category: 'ip_sweep', severity: 3, detector: this.name, start: window.firstTime, end: t,
-        src_ip: src, proto: v.proto[row], ...(service.startsWith('icmp') ? {} : { dst_port: v.dstPort[row] }),
-        message: '', details: { service, flows: window.entries - 1, window_seconds: windowSeconds, threshold_hosts: minHosts },
+        src_ip: v.srcIp(row), proto: v.proto[row], ...(code === ICMP_ECHO_SERVICE ? {} : { dst_port: v.dstPort[row] }),
+        message: '', details: { service: serviceName(code), flows: window.entries - 1, window_seconds: windowSeconds, threshold_hosts: minHosts },
       }),
       (a, hosts) => {
         a.details.flows = (a.details.flows as number) + 1;
         a.details.distinct_hosts = hosts.size;
         if (hosts.size >= highHosts) a.severity = 2;
-        a.message = `host sweep: ${src} probed ${hosts.size} hosts on ${service}`;
+        a.message = `host sweep: ${a.src_ip} probed ${hosts.size} hosts on ${a.details.service}`;
         addSample(a, v.communityId(row));
       },
     );

@@ -15,7 +15,7 @@ import { WindowedEpisodes } from '../windowed-episodes.js';
 
 export class PortScanDetector implements Detector {
   readonly name = 'port_scan';
-  #scans: WindowedEpisodes<number>;
+  #scans: WindowedEpisodes<string, number>;
 
   constructor(private readonly config: DetectionSettings) {
     this.#scans = new WindowedEpisodes(config.portScan.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);

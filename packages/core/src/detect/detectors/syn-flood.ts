@@ -11,12 +11,12 @@ import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { addSample } from '../episodes.js';
-import type { FlowView } from '../flow-view.js';
+import { type AddressKey, addressWith, type FlowView } from '../flow-view.js';
 import { WindowedEpisodes } from '../windowed-episodes.js';
 
 export class SynFloodDetector implements Detector {
   readonly name = 'syn_flood';
-  #floods: WindowedEpisodes<string>; // per target port: attempts (entries) by source (values)
+  #floods: WindowedEpisodes<number | string, AddressKey>; // per target port: attempts (entries) by source (values)
 
   constructor(private readonly config: DetectionSettings) {
     this.#floods = new WindowedEpisodes(config.synFlood.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);
@@ -28,12 +28,11 @@ export class SynFloodDetector implements Detector {
     // Never completed: unanswered, refused, or answered with a SYN-ACK that was never acknowledged (OTH after a SYN: a server with SYN cookies).
     const halfOpen = state === 'OTH' && v.payloadFwd[row] === 0n && v.payloadRev[row] === 0n;
     if (state !== 'S0' && state !== 'REJ' && state !== 'RSTOS0' && !halfOpen) return;
-    const dst = v.dstIp(row);
     const port = v.dstPort[row]!;
-    const key = `${dst}:${port}`;
+    const key = addressWith(v.dstKey(row), port);
     const { windowSeconds, minAttempts, criticalAttempts } = this.config.synFlood;
     const t = v.start(row);
-    const src = v.srcIp(row);
+    const src = v.srcKey(row);
     const window = this.#floods.add(key, t, src);
     if (window.entries < minAttempts && !this.#floods.isOpen(key)) return;
     this.#floods.note(
@@ -42,7 +41,7 @@ export class SynFloodDetector implements Detector {
       src,
       () => ({
         category: 'syn_flood', severity: 2, detector: this.name, start: window.firstTime, end: t,
-        dst_ip: dst, dst_port: port, proto: 6, message: '',
+        dst_ip: v.dstIp(row), dst_port: port, proto: 6, message: '',
         details: { attempts: window.entries - 1, window_seconds: windowSeconds, threshold_attempts: minAttempts },
       }),
       (a, sources) => {
@@ -50,7 +49,7 @@ export class SynFloodDetector implements Detector {
         a.details.distinct_sources = sources.size;
         a.details.max_attempts_in_window = Math.max((a.details.max_attempts_in_window as number) ?? 0, window.entries);
         if (window.entries >= criticalAttempts) a.severity = 1;
-        a.message = `SYN flood: ${a.details.attempts} unanswered SYNs to ${dst}:${port} from ${sources.size} sources`;
+        a.message = `SYN flood: ${a.details.attempts} unanswered SYNs to ${a.dst_ip}:${port} from ${sources.size} sources`;
         addSample(a, v.communityId(row));
       },
     );
