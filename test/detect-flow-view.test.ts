@@ -23,11 +23,11 @@ const NUMBER_COLUMNS = [
   'pkt_size_mean_fwd', 'pkt_size_mean_rev', 'pkt_size_std_fwd', 'pkt_size_std_rev',
 ];
 
-/** A view of `rows` rows whose string columns hold `strings(column)`; number columns are empty (not read here). */
+/** A view of `rows` rows whose string columns hold `strings(column)`; number columns are zeros (not read here). */
 function viewOf(rows: number, strings: (name: string) => string[]): FlowView {
   const columns = Object.fromEntries([
     ...STRING_COLUMNS.map((n) => [n, column(strings(n))]),
-    ...NUMBER_COLUMNS.map((n) => [n, { values: new Uint8Array(0) }]),
+    ...NUMBER_COLUMNS.map((n) => [n, { values: new BigInt64Array(rows) }]),
   ]);
   return FlowView.fromColumns(rows, columns as Parameters<typeof FlowView.fromColumns>[1]);
 }

@@ -7,6 +7,8 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 
+import { int64AsDoubles } from '../int64.js';
+
 /** One column's buffers: values, and offsets for strings and binaries. */
 export interface ColumnBuffers {
   values: ArrayBufferView;
@@ -182,12 +184,13 @@ export class FlowView {
   readonly srcPort: Uint16Array;
   readonly dstPort: Uint16Array;
   readonly proto: Uint8Array;
-  readonly startUs: BigInt64Array;
-  readonly endUs: BigInt64Array;
-  readonly pktsFwd: BigUint64Array;
-  readonly pktsRev: BigUint64Array;
-  readonly payloadFwd: BigUint64Array;
-  readonly payloadRev: BigUint64Array;
+  /** The 64-bit columns as doubles, converted once per view (see int64.ts): exact, and no BigInt per read. */
+  readonly startUs: Float64Array;
+  readonly endUs: Float64Array;
+  readonly pktsFwd: Float64Array;
+  readonly pktsRev: Float64Array;
+  readonly payloadFwd: Float64Array;
+  readonly payloadRev: Float64Array;
   readonly synCount: Uint32Array;
   /** First payload bytes sent by src (`payload_fwd`) and by dst (`payload_rev`), without copying. */
   readonly firstPayloadFwd: (row: number) => Uint8Array;
@@ -219,12 +222,13 @@ export class FlowView {
     this.srcPort = col('src_port').values as Uint16Array;
     this.dstPort = col('dst_port').values as Uint16Array;
     this.proto = col('proto').values as Uint8Array;
-    this.startUs = col('start_time').values as BigInt64Array;
-    this.endUs = col('end_time').values as BigInt64Array;
-    this.pktsFwd = col('pkts_fwd').values as BigUint64Array;
-    this.pktsRev = col('pkts_rev').values as BigUint64Array;
-    this.payloadFwd = col('payload_bytes_fwd').values as BigUint64Array;
-    this.payloadRev = col('payload_bytes_rev').values as BigUint64Array;
+    const doubles = (name: ViewColumn) => int64AsDoubles(col(name).values as BigInt64Array | BigUint64Array, rows);
+    this.startUs = doubles('start_time');
+    this.endUs = doubles('end_time');
+    this.pktsFwd = doubles('pkts_fwd');
+    this.pktsRev = doubles('pkts_rev');
+    this.payloadFwd = doubles('payload_bytes_fwd');
+    this.payloadRev = doubles('payload_bytes_rev');
     this.synCount = col('syn_count').values as Uint32Array;
     this.firstPayloadFwd = bytes(col('payload_fwd'));
     this.firstPayloadRev = bytes(col('payload_rev'));
@@ -235,14 +239,14 @@ export class FlowView {
   }
 
   start(row: number): number {
-    return Number(this.startUs[row]!);
+    return this.startUs[row]!;
   }
 
   /** No payload either way and no completed handshake: a probe, not service use. */
   isProbe(row: number): boolean {
-    if (this.payloadFwd[row]! > 0n || this.payloadRev[row]! > 0n) return false;
+    if (this.payloadFwd[row]! > 0 || this.payloadRev[row]! > 0) return false;
     const proto = this.proto[row]!;
-    if (proto === 17) return this.pktsRev[row]! === 0n; // UDP: unanswered
+    if (proto === 17) return this.pktsRev[row]! === 0; // UDP: unanswered
     if (proto !== 6) return false;
     const state = this.connState(row);
     return state === 'S0' || state === 'REJ' || state === 'RSTOS0' || state === 'RSTO' || state === 'RSTR' || state === 'SH' || state === 'OTH';

@@ -25,6 +25,8 @@
  */
 import { type Data, DataType, type RecordBatch } from 'apache-arrow';
 
+import { int64AsDoubles } from '../int64.js';
+
 export type FeatureTransform = 'log1p' | 'ratio' | 'raw' | 'one-hot';
 
 export interface FlowFeature {
@@ -149,9 +151,7 @@ const scratch: Float64Array[] = [];
 
 /**
  * A numeric column as doubles, nulls as 0, in scratch buffer `slot`.
- * Converting each column once keeps the row loop on one array kind. 64-bit
- * values are assembled from their 32-bit halves, which is exact below 2^53
- * and far faster than BigInt.
+ * Converting each column once keeps the row loop on one array kind.
  */
 function numbers(batch: RecordBatch, name: string, slot: number): Float64Array {
   const data = column(batch, name);
@@ -163,9 +163,7 @@ function numbers(batch: RecordBatch, name: string, slot: number): Float64Array {
   const out = scratch[slot]!.subarray(0, length);
   const values = data.values as Uint8Array | Uint16Array | Uint32Array | Float64Array | BigUint64Array | BigInt64Array;
   if (values instanceof BigUint64Array || values instanceof BigInt64Array) {
-    const lo = new Uint32Array(values.buffer, values.byteOffset, length * 2);
-    const hi = values instanceof BigInt64Array ? new Int32Array(values.buffer, values.byteOffset, length * 2) : lo;
-    for (let r = 0; r < length; ++r) out[r] = lo[2 * r]! + hi[2 * r + 1]! * 4294967296;
+    int64AsDoubles(values, length, out);
   } else {
     out.set(values.subarray(0, length));
   }

@@ -122,8 +122,8 @@ function flowCategories(batch: RecordBatch, episodes: readonly Episode[]): RowCa
       dst_ip: v.dstIp(row),
       proto: v.proto[row]!,
       dst_port: v.dstPort[row]!,
-      startUs: Number(v.startUs[row]!),
-      endUs: Number(v.endUs[row]!),
+      startUs: v.startUs[row]!,
+      endUs: v.endUs[row]!,
     };
     categories[row] = episodes.find((e) => flowInEpisode(flow, e))?.label.category;
   }

@@ -150,7 +150,7 @@ export class BeaconingDetector implements Detector {
     const src = v.srcIp(row);
     const key = `${src}>${dst}:${port}/${proto}`;
     const t = v.start(row);
-    const end = Number(v.endUs[row]!);
+    const end = v.endUs[row]!;
 
     let s = this.#series.get(key);
     if (!s) {

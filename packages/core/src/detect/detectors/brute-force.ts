@@ -155,12 +155,12 @@ export class BruteForceDetector implements Detector {
 
   observe(v: FlowView, row: number): void {
     if (v.proto[row] !== 6) return;
-    const fwd = Number(v.payloadFwd[row]!);
-    const rev = Number(v.payloadRev[row]!);
+    const fwd = v.payloadFwd[row]!;
+    const rev = v.payloadRev[row]!;
     const c = this.config.bruteForce;
     if (fwd === 0 || rev === 0 || fwd > c.maxPayloadBytes || rev > c.maxPayloadBytes) return;
     const t = v.start(row);
-    if (Number(v.endUs[row]!) - t > c.maxDurationSeconds * 1e6) return;
+    if (v.endUs[row]! - t > c.maxDurationSeconds * 1e6) return;
 
     const port = v.dstPort[row]!;
     let service = AUTH_PORTS.get(port);

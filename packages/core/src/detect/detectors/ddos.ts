@@ -62,8 +62,8 @@ export class DdosDetector implements Detector {
     // reflected response, the side that sent first is the reflector.
     const dst = v.dstKey(row);
     const src = v.srcKey(row);
-    const packets = Number(v.pktsFwd[row]!);
-    const amplified = v.proto[row] === 17 && AMPLIFICATION_PORTS.has(v.srcPort[row]!) && v.pktsRev[row]! === 0n;
+    const packets = v.pktsFwd[row]!;
+    const amplified = v.proto[row] === 17 && AMPLIFICATION_PORTS.has(v.srcPort[row]!) && v.pktsRev[row]! === 0;
     const t = v.start(row);
     const windowUs = this.config.windowSeconds * 1e6;
     let target = this.#targets.get(dst);

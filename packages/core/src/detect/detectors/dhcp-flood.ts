@@ -70,7 +70,7 @@ export class DhcpFloodDetector implements Detector {
     const t = v.start(row);
     const { minMessages, criticalMessages, windowSeconds } = this.config;
     // Each packet is a message; capped so one huge flow cannot grow the window without bound.
-    const messages = Math.min(Number(v.pktsFwd[row]!), criticalMessages);
+    const messages = Math.min(v.pktsFwd[row]!, criticalMessages);
     for (let i = 0; i < messages; i++) this.#messages.add(t, client);
     const src = v.srcIp(row);
     const dst = v.dstIp(row);

@@ -184,8 +184,8 @@ function contributions(v: FlowView, row: number, t: DnsTunnelConfig): { client: 
   const fromSrc = v.dstPort[row] === DNS_PORT;
   if (!fromSrc && v.srcPort[row] !== DNS_PORT) return undefined;
   const tcp = proto === 6;
-  const fwd: Side = { bytes: v.firstPayloadFwd(row), pkts: Number(v.pktsFwd[row]!), payload: Number(v.payloadFwd[row]!), std: v.pktSizeStdFwd[row]! };
-  const rev: Side = { bytes: v.firstPayloadRev(row), pkts: Number(v.pktsRev[row]!), payload: Number(v.payloadRev[row]!), std: v.pktSizeStdRev[row]! };
+  const fwd: Side = { bytes: v.firstPayloadFwd(row), pkts: v.pktsFwd[row]!, payload: v.payloadFwd[row]!, std: v.pktSizeStdFwd[row]! };
+  const rev: Side = { bytes: v.firstPayloadRev(row), pkts: v.pktsRev[row]!, payload: v.payloadRev[row]!, std: v.pktSizeStdRev[row]! };
   // The client's side first; the response echoes the question when the query was not captured.
   for (const side of fromSrc ? [fwd, rev] : [rev, fwd]) {
     const messages = parseDnsMessages(side.bytes, { tcp });

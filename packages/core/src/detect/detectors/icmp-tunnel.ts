@@ -176,8 +176,8 @@ export class IcmpTunnelDetector implements Detector {
     const server = requester ? v.dstIp(row) : v.srcIp(row);
     const key = `${client}>${server}`;
     const sizes: Sizes = { n: 0, sum: 0, sumSq: 0 };
-    const pktsFwd = Number(v.pktsFwd[row]!);
-    const pktsRev = Number(v.pktsRev[row]!);
+    const pktsFwd = v.pktsFwd[row]!;
+    const pktsRev = v.pktsRev[row]!;
     addSizes(sizes, pktsFwd, v.pktSizeMeanFwd[row]!, v.pktSizeStdFwd[row]!);
     addSizes(sizes, pktsRev, v.pktSizeMeanRev[row]!, v.pktSizeStdRev[row]!);
     let random = -1;
@@ -185,7 +185,7 @@ export class IcmpTunnelDetector implements Detector {
       if (prefix.length >= t.entropyMinBytes) random = Math.max(random, randomness(prefix));
     }
     const flow: Flow = {
-      time: v.start(row), communityId: v.communityId(row), packets: pktsFwd + pktsRev, payload: Number(v.payloadFwd[row]! + v.payloadRev[row]!), sizes, randomness: random,
+      time: v.start(row), communityId: v.communityId(row), packets: pktsFwd + pktsRev, payload: v.payloadFwd[row]! + v.payloadRev[row]!, sizes, randomness: random,
     };
 
     let window = this.#windows.get(key);

@@ -26,7 +26,7 @@ export class SynFloodDetector implements Detector {
     if (v.proto[row] !== 6 || v.synCount[row] === 0) return;
     const state = v.connState(row);
     // Never completed: unanswered, refused, or answered with a SYN-ACK that was never acknowledged (OTH after a SYN: a server with SYN cookies).
-    const halfOpen = state === 'OTH' && v.payloadFwd[row] === 0n && v.payloadRev[row] === 0n;
+    const halfOpen = state === 'OTH' && v.payloadFwd[row] === 0 && v.payloadRev[row] === 0;
     if (state !== 'S0' && state !== 'REJ' && state !== 'RSTOS0' && !halfOpen) return;
     const port = v.dstPort[row]!;
     const key = addressWith(v.dstKey(row), port);

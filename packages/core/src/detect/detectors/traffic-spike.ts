@@ -58,7 +58,7 @@ export class TrafficSpikeDetector implements Detector {
   }
 
   observe(v: FlowView, row: number): void {
-    const bytes = Number(v.payloadFwd[row]! + v.payloadRev[row]!);
+    const bytes = v.payloadFwd[row]! + v.payloadRev[row]!;
     const bin = Math.floor(v.start(row) / (this.config.binSeconds * 1e6));
     this.#count(v, row, v.srcKey(row), bin, bytes);
     this.#count(v, row, v.dstKey(row), bin, bytes);
