@@ -2,7 +2,7 @@
 import { tcpFrame, TCP, udpFrame } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
-import { DdosDetector } from '../packages/core/src/detect/detectors/ddos.js';
+import { DdosDetector, DEFAULT_DDOS } from '../packages/core/src/detect/detectors/ddos.js';
 import { DEFAULT_DHCP_FLOOD, dhcpClientAddress, DhcpFloodDetector } from '../packages/core/src/detect/detectors/dhcp-flood.js';
 import { CORPUS_PCAPS, corpusCapture, corpusFiles, haveCorpus } from './support/corpus.js';
 import { detectIn } from './support/detect.js';
@@ -40,6 +40,44 @@ describe('ddos', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ category: 'ddos', dst_ip: '10.5.0.1', severity: 2 });
     expect(alerts[0]!.details).toMatchObject({ kind: 'many_sources', distinct_sources: 3000, packets: 3000 });
+  });
+});
+
+/** UDP packets to 10.5.0.1 at `rate` a second over [fromS, toS) s, from `sources` addresses, each packet a flow of its own. */
+function load(fromS: number, toS: number, rate: number, sources: number, net: number) {
+  return Array.from({ length: Math.round((toS - fromS) * rate) }, (_, i) => ({
+    tsMicros: t0 + fromS * 1e6 + Math.round((i * 1e6) / rate),
+    frame: udpFrame({ src: `172.${net}.${(i % sources) >> 8}.${(i % sources) & 255}`, dst: '10.5.0.1', srcPort: 1024 + Math.floor(i / sources), dstPort: 443 }),
+  }));
+}
+
+describe('ddos: the target\'s baseline', () => {
+  // Two minutes of ordinary load (40 clients, 500 packets in 10 s), then that load grown six
+  // times (100 clients: over the thresholds), then a flood forty times the usual.
+  const usual = load(0, 120, 50, 40, 16);
+  const grown = load(120, 150, 300, 100, 17);
+  const flood = load(150, 160, 2000, 1000, 18);
+  // A trickle after it, so that every flow ends at its idle timeout, in the order they started.
+  const after = (fromS: number) => load(fromS, fromS + 70, 1, 1, 19);
+
+  it('takes a server\'s own grown load for no flood once its baseline is known, and the flood for one', async () => {
+    const alerts = await detect(writeCapture([...usual, ...grown, ...flood, ...after(160)]));
+    expect(alerts).toHaveLength(1);
+    // An alert starts with its window (10 s before the crossing): here in the flood, not in the grown load.
+    expect(alerts[0]!.start).toBeGreaterThanOrEqual(t0 + 140e6);
+    expect(alerts[0]).toMatchObject({ category: 'ddos', dst_ip: '10.5.0.1' });
+    expect(alerts[0]!.details.baseline_packets).toBeGreaterThan(500);
+    expect(alerts[0]!.details.baseline_packets).toBeLessThan(2000);
+  });
+
+  it('judges on the thresholds alone without the history', async () => {
+    const noBaseline = new DdosDetector({ ...DEFAULT_DDOS, baselineBins: Number.MAX_SAFE_INTEGER });
+    const alerts = await detectIn(writeCapture([...usual, ...grown, ...after(150)]), [noBaseline]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.start).toBeGreaterThanOrEqual(t0 + 110e6);
+    expect(alerts[0]!.start).toBeLessThan(t0 + 140e6);
+    // Without the ordinary minutes before it, the grown load alone is all there is to judge.
+    expect(await detect(writeCapture([...grown, ...after(150)]))).toHaveLength(1);
   });
 });
 

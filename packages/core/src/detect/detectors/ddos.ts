@@ -5,6 +5,15 @@
  * ports that answer small requests with large responses (DNS 53, NTP 123,
  * SNMP 161, ISAKMP 500/4500, SSDP 1900, ...), it is reflection/amplification:
  * the sources are reflectors, the target is the spoofed victim.
+ *
+ * A target's usual load counts too: the packets it gets per window-long bin
+ * make a baseline (an exponentially weighted mean; the first, partial bin
+ * and bins over the thresholds left out). Once `baselineBins` bins are
+ * known, the window must also hold `baselineFactor` times the baseline, so
+ * a server whose ordinary load grows past the thresholds is not flooded by
+ * its own clients. A target without that history (a capture starting with
+ * the attack, or with the server's busy hour) is judged on the thresholds
+ * alone.
  * Severity 2; 1 from `criticalPackets` packets in the window.
  * @module
  */
@@ -29,6 +38,10 @@ export interface DdosConfig {
   minSources: number;
   minPackets: number;
   criticalPackets: number;
+  /** How far above its baseline a target's window must be, once the baseline is known. */
+  baselineFactor: number;
+  /** Bins (of windowSeconds) of history before the baseline counts. */
+  baselineBins: number;
   episodeGapSeconds: number;
 }
 
@@ -37,14 +50,27 @@ export const DEFAULT_DDOS: DdosConfig = {
   minSources: 50,
   minPackets: 1000,
   criticalPackets: 100_000,
+  baselineFactor: 10,
+  baselineBins: 6,
   episodeGapSeconds: 300,
 };
+
+/** Weight of the newest bin in the baseline. */
+const BASELINE_ALPHA = 0.1;
+/** Bins of history a quiet target's baseline is kept for, in baselineBins (ten minutes by default). */
+const BASELINE_HORIZON = 10;
 
 interface Target {
   sources: DistinctWindow<AddressKey>;
   packets: { time: number; packets: number; amplified: boolean }[];
   packetsInWindow: number;
   amplifiedInWindow: number;
+  lastSeen: number; // start of its newest flow
+  bin: number; // index of the baseline bin being filled
+  binPackets: number;
+  binExcluded: boolean; // left out of the baseline: the first (partial) bin, or one over the thresholds
+  bins: number; // bins in the baseline
+  baseline: number; // packets per bin
 }
 
 export class DdosDetector implements Detector {
@@ -66,11 +92,18 @@ export class DdosDetector implements Detector {
     const amplified = v.proto[row] === 17 && AMPLIFICATION_PORTS.has(v.srcPort[row]!) && v.pktsRev[row]! === 0;
     const t = v.start(row);
     const windowUs = this.config.windowSeconds * 1e6;
+    const bin = Math.floor(t / windowUs);
     let target = this.#targets.get(dst);
     if (!target) {
-      target = { sources: new DistinctWindow(windowUs), packets: [], packetsInWindow: 0, amplifiedInWindow: 0 };
+      target = {
+        sources: new DistinctWindow(windowUs), packets: [], packetsInWindow: 0, amplifiedInWindow: 0,
+        lastSeen: t, bin, binPackets: 0, binExcluded: true, bins: 0, baseline: 0,
+      };
       this.#targets.set(dst, target);
     }
+    if (t > target.lastSeen) target.lastSeen = t;
+    if (bin > target.bin) this.#fold(target, bin);
+    if (bin === target.bin) target.binPackets += packets; // a late flow counts in the window only
     target.sources.add(t, src);
     // Flows of the same millisecond share an entry, so a flood of millions stays a few thousand entries.
     const last = target.packets[target.packets.length - 1];
@@ -86,8 +119,10 @@ export class DdosDetector implements Detector {
     }
     if (drop) target.packets.splice(0, drop);
 
-    const { minSources, minPackets, criticalPackets, windowSeconds } = this.config;
-    const over = target.sources.size >= minSources && target.packetsInWindow >= minPackets;
+    const { minSources, minPackets, criticalPackets, windowSeconds, baselineFactor, baselineBins } = this.config;
+    const usual = target.bins >= baselineBins ? baselineFactor * target.baseline : 0;
+    const over = target.sources.size >= minSources && target.packetsInWindow >= minPackets && target.packetsInWindow >= usual;
+    if (over) target.binExcluded = true;
     if (!over && !this.#episodes.isOpen(dst)) return;
     const reflection = target.amplifiedInWindow * 2 > target.packetsInWindow;
     this.#episodes.note(
@@ -98,7 +133,10 @@ export class DdosDetector implements Detector {
         return {
           category: 'ddos', severity: 2, detector: this.name, start: target.sources.firstTime, end: t,
           dst_ip: v.dstIp(row), message: '',
-          details: { packets: target.packetsInWindow - packets, window_seconds: windowSeconds, threshold_sources: minSources, threshold_packets: minPackets },
+          details: {
+            packets: target.packetsInWindow - packets, window_seconds: windowSeconds, threshold_sources: minSources, threshold_packets: minPackets,
+            ...(usual > 0 && { baseline_packets: Math.round(target.baseline) }),
+          },
         };
       },
       (a) => {
@@ -122,11 +160,31 @@ export class DdosDetector implements Detector {
     );
   }
 
+  /** Folds the bins from the target's current one up to `next` (empty ones too, within the horizon) into its baseline. */
+  #fold(target: Target, next: number): void {
+    const end = Math.min(next, target.bin + BASELINE_HORIZON * this.config.baselineBins);
+    for (let b = target.bin; b < end; b++) {
+      if (b === target.bin && target.binExcluded) continue;
+      const x = b === target.bin ? target.binPackets : 0;
+      target.baseline = target.bins === 0 ? x : target.baseline + BASELINE_ALPHA * (x - target.baseline);
+      target.bins++;
+    }
+    target.bin = next;
+    target.binPackets = 0;
+    target.binExcluded = false;
+  }
+
   prune(clockUs: number, maxKeys: number): number {
-    const windowUs = this.config.windowSeconds * 1e6;
-    for (const [key, t] of this.#targets) if (t.sources.lastTime < clockUs - windowUs) this.#targets.delete(key);
+    const { windowSeconds, baselineFactor, baselineBins, minPackets } = this.config;
+    const windowUs = windowSeconds * 1e6;
+    const horizonUs = BASELINE_HORIZON * baselineBins * windowUs;
+    for (const [key, t] of this.#targets) {
+      if (t.lastSeen >= clockUs - windowUs) continue;
+      // A quiet target is kept only while its baseline would raise the bar above minPackets.
+      if (t.lastSeen < clockUs - horizonUs || baselineFactor * t.baseline < minPackets) this.#targets.delete(key);
+    }
     this.#episodes.closeQuiet(clockUs);
-    return evictQuietest(this.#targets, maxKeys, (t) => t.sources.lastTime);
+    return evictQuietest(this.#targets, maxKeys, (t) => t.lastSeen);
   }
 
   finish(): Alert[] {
