@@ -6,7 +6,9 @@
  * 1. flows/s through each detector and through all of them (the capture's
  *    batches held in memory, so only detection is timed);
  * 2. ingest with detection on against off (target: on >= 0.7 x off, as
- *    rates, i.e. off/on time >= 0.7);
+ *    rates, i.e. off/on time >= 0.7); then the same for the corpus
+ *    captures ingested one after the other by one command (the workers
+ *    serve every file);
  * 3. the per-host state at --hosts distinct hosts (default 1 000 000): heap
  *    growth per host after feeding one probe flow per host to every
  *    detector, and after a prune past every window (the bound).
@@ -16,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { best, fmtInt, loadCore, log, machine, removeDb, table, parseOptions } from './common.mjs';
-import { makeCapture, REPO } from './make-capture.mjs';
+import { corpusDir, makeCapture, REPO } from './make-capture.mjs';
 
 const TARGET_RATIO = 0.7;
 
@@ -42,17 +44,17 @@ async function perDetector(core, file, runs) {
   return { flows, rows };
 }
 
-/** Ingest as the CLI does it: detection on a worker thread beside the append. */
-async function ingestSeconds(core, file, db, detect) {
+/** Ingest of `files` as the CLI does it: detection on worker threads beside the append, one set of workers for all the files. */
+async function ingestSeconds(core, files, db, detect) {
   removeDb(db);
   const store = await core.openStore(db);
   const t = performance.now();
   const detection = detect ? core.ParallelDetection.start(core.DEFAULT_DETECTION) : undefined;
-  const r = await core.ingestCapture(store, file, detection ? { onBatch: (b) => detection.observe(b) } : {});
-  if (detection) {
-    await core.storeAlerts(store, r.captureId, await detection.finish());
-    await detection.close();
+  for (const file of files) {
+    const r = await core.ingestCapture(store, file, detection ? { onBatch: (b) => detection.observe(b) } : {});
+    if (detection) await core.storeAlerts(store, r.captureId, await detection.finish());
   }
+  await detection?.close();
   const s = (performance.now() - t) / 1000;
   store.close();
   return s;
@@ -94,8 +96,13 @@ async function main() {
 
   log('ingest with and without detection');
   const db = path.join(opts.out, 'detect.duckdb');
-  const off = await best(opts.runs, () => ingestSeconds(core, cap.path, db, false));
-  const on = await best(opts.runs, () => ingestSeconds(core, cap.path, db, true));
+  const off = await best(opts.runs, () => ingestSeconds(core, [cap.path], db, false));
+  const on = await best(opts.runs, () => ingestSeconds(core, [cap.path], db, true));
+  // Many small files, as a directory of rotated captures: the corpus itself.
+  const corpus = fs.readdirSync(corpusDir()).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(corpusDir(), f));
+  log(`ingest of the ${corpus.length} corpus captures with and without detection`);
+  const manyOff = await best(opts.runs, () => ingestSeconds(core, corpus, db, false));
+  const manyOn = await best(opts.runs, () => ingestSeconds(core, corpus, db, true));
   removeDb(db);
   log(`per-host state at ${fmtInt(opts.hosts)} hosts`);
   const state = await hostState(core, opts.hosts);
@@ -112,6 +119,7 @@ async function main() {
       table(['detector', 'seconds', 'flows/s'], rows, ['l', 'r', 'r']),
       '',
       `ingest, detection off: ${off.toFixed(2)} s; on: ${on.toFixed(2)} s; on/off rate ${ratio.toFixed(2)}`,
+      `ingest of the ${corpus.length} corpus captures, one command: detection off ${manyOff.toFixed(2)} s; on ${manyOn.toFixed(2)} s; on/off rate ${(manyOff / manyOn).toFixed(2)}`,
       `per-host state at ${fmtInt(opts.hosts)} hosts (one probe flow each, bound ${fmtInt(core.DEFAULT_DETECTION.maxKeysPerDetector)} keys a table): ` +
         `${fmtInt(state.heldBytes / 1e6)} MB of heap, ${fmtInt(state.bytesPerHost)} bytes per host, ${fmtInt(state.evictedKeys)} keys evicted`,
       '',
@@ -119,7 +127,7 @@ async function main() {
     ].join('\n'),
   );
   const json = path.join(opts.out, `detect-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(json, JSON.stringify({ machine: m, flows, detectors: rows, off, on, ratio, state }, null, 2));
+  fs.writeFileSync(json, JSON.stringify({ machine: m, flows, detectors: rows, off, on, ratio, corpusFiles: corpus.length, manyOff, manyOn, state }, null, 2));
 }
 
 main().catch((err) => {
