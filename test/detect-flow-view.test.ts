@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { addressText, addressWith, FlowView, shortString } from '../packages/core/src/detect/flow-view.js';
+import { addressText, addressWith } from '../packages/core/src/detect/address-key.js';
+import { FlowView } from '../packages/core/src/detect/flow-view.js';
+import { shortString } from '../packages/core/src/detect/interned-strings.js';
 
 /** A string column holding `values` (one byte per character, as addresses and states are), as Arrow lays it out. */
 function column(values: string[]): { values: Uint8Array; valueOffsets: Int32Array } {

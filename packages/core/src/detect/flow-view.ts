@@ -8,6 +8,8 @@
 import type { RecordBatch } from 'apache-arrow';
 
 import { int64AsDoubles } from '../int64.js';
+import { type AddressKey, ipv4Key } from './address-key.js';
+import { shortString } from './interned-strings.js';
 
 /** One column's buffers: values, and offsets for strings and binaries. */
 export interface ColumnBuffers {
@@ -46,101 +48,6 @@ export function detachColumns(batch: RecordBatch): { rows: number; columns: Reco
       : { values: shared(data.values as ArrayBufferView) };
   }
   return { rows: batch.numRows, columns };
-}
-
-const latin1 = new TextDecoder('latin1');
-
-/**
- * Short strings that recur across flows (addresses, conn_state), each kept
- * once however many rows hold it, and found by a small-integer key without
- * decoding the bytes: decoding costs a call into the engine and a new
- * string per row (a third of detection's string work and garbage).
- * - A dotted IPv4 address in canonical form (four decimal octets of at
- *   most 255, no leading zeros) is keyed by its 32-bit value: one string
- *   per address. Anything else falls through.
- * - An ASCII string of up to 8 bytes is keyed by its length, first and last two
- *   last bytes, and compared with the string found under that key; one
- *   that differs is decoded as it is.
- * The tables are cleared when full, so a flood of addresses costs decoding,
- * not memory.
- */
-const MAX_INTERNED = 1 << 18;
-const ipv4Strings = new Map<number, string>();
-const asciiStrings = new Map<number, string>();
-
-function remember(table: Map<number, string>, key: number, value: string): string {
-  if (ipv4Strings.size + asciiStrings.size >= MAX_INTERNED) {
-    ipv4Strings.clear();
-    asciiStrings.clear();
-  }
-  table.set(key, value);
-  return value;
-}
-
-/** The address of canonical dotted-quad bytes as an int32, or undefined. */
-function ipv4Key(bytes: Uint8Array, start: number, end: number): number | undefined {
-  let address = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = start; i < end; ++i) {
-    const c = bytes[i]!;
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return undefined;
-      address = (address << 8) | octet;
-      octet = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && octet === 0) return undefined; // a leading zero
-      octet = octet * 10 + (c - 48);
-      if (++digits > 3 || octet > 255) return undefined;
-    } else return undefined;
-  }
-  if (dots !== 3 || digits === 0) return undefined;
-  return (address << 8) | octet;
-}
-
-function sameBytes(s: string, bytes: Uint8Array, start: number): boolean {
-  for (let i = 0; i < s.length; ++i) if (s.charCodeAt(i) !== bytes[start + i]) return false;
-  return true;
-}
-
-/** The string of bytes [start, end): interned when short, else decoded. */
-export function shortString(bytes: Uint8Array, start: number, end: number): string {
-  const length = end - start;
-  if (length >= 7 && length <= 15) {
-    const key = ipv4Key(bytes, start, end);
-    if (key !== undefined) return ipv4Strings.get(key) ?? remember(ipv4Strings, key, latin1.decode(bytes.subarray(start, end)));
-  }
-  if (length > 0 && length <= 8) {
-    const key = length | (bytes[start]! << 4) | (bytes[end - (length > 1 ? 2 : 1)]! << 12) | (bytes[end - 1]! << 20);
-    const known = asciiStrings.get(key);
-    if (known !== undefined && known.length === length && sameBytes(known, bytes, start)) return known;
-    const decoded = latin1.decode(bytes.subarray(start, end));
-    return known === undefined ? remember(asciiStrings, key, decoded) : decoded;
-  }
-  return latin1.decode(bytes.subarray(start, end));
-}
-
-/**
- * What detectors key per-address state by: an IPv4 address as its 32-bit
- * value (a small integer: no string to make, hash or compare), any other
- * address as its string. `addressText` gives the string back.
- */
-export type AddressKey = number | string;
-
-/** The address string of a key. */
-export function addressText(key: AddressKey): string {
-  if (typeof key === 'string') return key;
-  return `${key >>> 24}.${(key >>> 16) & 255}.${(key >>> 8) & 255}.${key & 255}`;
-}
-
-/**
- * A key for an address and a number below 2^21 (a port, a protocol): one
- * number, exact below 2^53, when the address is IPv4; else a string.
- */
-export function addressWith(key: AddressKey, n: number): number | string {
-  return typeof key === 'number' ? (key >>> 0) * 2 ** 21 + n : `${key}|${n}`;
 }
 
 /** An address column's keys, each made once per batch (see AddressKey). */

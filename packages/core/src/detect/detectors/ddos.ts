@@ -17,11 +17,12 @@
  * Severity 2; 1 from `criticalPackets` packets in the window.
  * @module
  */
+import type { AddressKey } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
 import { DistinctWindow, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
-import type { AddressKey, FlowView } from '../flow-view.js';
+import type { FlowView } from '../flow-view.js';
 
 /**
  * UDP services abused for amplification (US-CERT TA14-017A and later

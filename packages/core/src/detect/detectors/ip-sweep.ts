@@ -6,11 +6,12 @@
  * `highHosts` hosts.
  * @module
  */
+import { type AddressKey, addressWith } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { addSample } from '../episodes.js';
-import { type AddressKey, addressWith, type FlowView } from '../flow-view.js';
+import type { FlowView } from '../flow-view.js';
 import { WindowedEpisodes } from '../windowed-episodes.js';
 
 const ICMP_ECHO = 8;

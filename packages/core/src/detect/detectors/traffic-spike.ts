@@ -9,11 +9,12 @@
  * spike). Severity 3; 2 from `highFactor` times the baseline.
  * @module
  */
+import { type AddressKey, addressText } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
 import { evictQuietest } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
-import { type AddressKey, addressText, type FlowView } from '../flow-view.js';
+import type { FlowView } from '../flow-view.js';
 
 export interface TrafficSpikeConfig {
   binSeconds: number;
