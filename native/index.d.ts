@@ -115,6 +115,8 @@ export interface DecodedFrame {
   payloadCaptured?: number;
   fragment?: boolean;
   firstFragment?: boolean;
+  /** An ARP request or reply: src and dst are the sender's and target's addresses, proto 0. */
+  arp?: boolean;
 }
 
 export function schema(): NativeColumnSpec[];

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { native } from './support/native.js';
-import { ipv4Packet, TCP, tcpFrame, tcpSegment, udpDatagram, udpFrame } from '@mommynet/core/synth';
+import { arpFrame, ipv4Packet, TCP, tcpFrame, tcpSegment, udpDatagram, udpFrame } from '@mommynet/core/synth';
 
 const LT = { NULL: 0, ETHERNET: 1, PPP: 9, RAW: 101, LOOP: 108, SLL: 113, IPV4: 228, IPV6: 229, NFLOG: 239, SLL2: 276, PPI: 192 };
 
@@ -101,6 +101,20 @@ describe('IPv4 fragments', () => {
   });
 });
 
+describe('ARP', () => {
+  it('reads a request and a reply as a packet from the sender to the target address', () => {
+    const request = arpFrame({ op: 'request', sender: '192.168.7.200', target: '192.168.7.1' });
+    expect(native.decodeFrame(LT.ETHERNET, request)).toMatchObject({ status: 'ok', arp: true, src: '192.168.7.200', dst: '192.168.7.1', proto: 0, hasPorts: false, ipBytes: 28 });
+    const reply = arpFrame({ op: 'reply', sender: '192.168.7.1', target: '192.168.7.200' });
+    expect(native.decodeFrame(LT.ETHERNET, reply)).toMatchObject({ status: 'ok', arp: true, src: '192.168.7.1', dst: '192.168.7.200' });
+    // Behind a VLAN tag too; RARP (operation 3) is not IP.
+    expect(native.decodeFrame(LT.ETHERNET, ethernet(0x8100, bytes([0, 5, 8, 6], request.subarray(14))))).toMatchObject({ status: 'ok', arp: true, vlan: 5 });
+    const rarp = Uint8Array.from(request);
+    rarp[14 + 7] = 3;
+    expect(native.decodeFrame(LT.ETHERNET, rarp).status).toBe('not_ip');
+  });
+});
+
 describe('anomalies', () => {
   const ipWith = (patch: (v: DataView, b: Uint8Array) => void, base = ipv4Tcp) => {
     const b = Uint8Array.from(base);
@@ -109,7 +123,8 @@ describe('anomalies', () => {
   };
   it.each([
     ['unsupported_linktype', 147, ipv4Tcp],
-    ['not_ip', LT.ETHERNET, ethernet(0x0806, new Uint8Array(28))],
+    ['not_ip', LT.ETHERNET, ethernet(0x0806, new Uint8Array(28))], // ARP for another hardware type than Ethernet
+    ['arp_truncated', LT.ETHERNET, ethernet(0x0806, Uint8Array.of(0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1))],
     ['link_truncated', LT.ETHERNET, Uint8Array.of(1, 2, 3)],
     ['vlan_truncated', LT.ETHERNET, ethernet(0x8100, Uint8Array.of(0))],
     ['vlan_too_deep', LT.ETHERNET, ethernet(0x8100, bytes(...Array(6).fill([0, 1, 0x81, 0]), [0, 1, 8, 0], ipv4Tcp))],
@@ -144,7 +159,7 @@ describe('anomalies', () => {
         'unsupported_linktype', 'not_ip', 'link_truncated', 'vlan_truncated', 'vlan_too_deep', 'mpls_truncated', 'mpls_too_deep',
         'mpls_unknown_payload', 'pppoe_truncated', 'nflog_malformed', 'ipv4_truncated', 'ipv4_bad_version', 'ipv4_bad_header_len',
         'ipv4_bad_total_len', 'ipv6_truncated', 'ipv6_bad_version', 'ipv6_bad_payload_len', 'ipv6_ext_truncated', 'ipv6_too_many_ext',
-        'tcp_truncated', 'tcp_bad_offset', 'udp_truncated', 'sctp_truncated', 'icmp_truncated', 'fragment_orphan',
+        'tcp_truncated', 'tcp_bad_offset', 'udp_truncated', 'sctp_truncated', 'icmp_truncated', 'fragment_orphan', 'arp_truncated',
       ].sort(),
     );
   });

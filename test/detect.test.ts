@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { type Alert, ALERT_CATEGORIES, toEve } from '@mommynet/core';
-import { TCP, tcpFrame, tcpSession } from '@mommynet/core/synth';
+import { arpFrame, TCP, tcpFrame, tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from './support/cli.js';
@@ -92,6 +92,30 @@ describe('thresholds and episodes', () => {
       ['port_scan', 100],
       ['port_scan', 100],
     ]);
+  });
+
+  it('finds an ARP sweep of a LAN, and takes address probes and announcements for none', async () => {
+    const asks = (sender: string, targets: string[], from = t0) =>
+      targets.map((target, i) => ({ tsMicros: from + i * 20_000, frame: arpFrame({ op: 'request', sender, target, senderMac: '02:00:00:00:0a:0a' }) }));
+    const lan = range(60).map((i) => `192.168.7.${i}`);
+    // Two hosts answer; the rest of the /24 stays silent.
+    const replies = ['192.168.7.1', '192.168.7.2'].map((sender, i) => ({
+      tsMicros: t0 + i * 20_000 + 5_000,
+      frame: arpFrame({ op: 'reply', sender, target: '192.168.7.200', targetMac: '02:00:00:00:0a:0a' }),
+    }));
+    const frames = [...asks('192.168.7.200', lan), ...replies].sort((a, b) => a.tsMicros - b.tsMicros);
+    const alerts = await detect(writeCapture(frames));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ category: 'ip_sweep', src_ip: '192.168.7.200', severity: 3 });
+    expect(alerts[0]!.proto).toBeUndefined();
+    expect(alerts[0]!.details).toMatchObject({ service: 'arp', distinct_hosts: 60 });
+    expect(alerts[0]!.details.sample_flows).toBeUndefined(); // ARP has no Community ID
+    // A host joining the LAN probes its address from 0.0.0.0 (RFC 5227), and announces it.
+    const joining = range(60).flatMap((i) => [
+      ...asks('0.0.0.0', [`192.168.8.${i}`], t0 + i * 100_000),
+      ...asks(`192.168.8.${i}`, [`192.168.8.${i}`], t0 + i * 100_000 + 50_000),
+    ]);
+    expect(await detect(writeCapture(joining))).toEqual([]);
   });
 
   it('counts a SYN flood per target port: a port scan is not a flood', async () => {

@@ -104,6 +104,11 @@ describe('matching', () => {
     const source = alert({ src_ip: '10.0.0.66', startS: 10, endS: 20 });
     expect(alertCoversFlow(source, flow('10.0.0.66', '10.0.0.200', 15))).toBe(true);
     expect(alertCoversFlow(source, flow('10.0.0.7', '10.0.0.200', 15))).toBe(false);
+    // An alert naming a protocol covers only flows of it: not the ARP (null) or UDP flows of the same hosts.
+    const icmp = { ...both, proto: 1 };
+    expect(alertCoversFlow(icmp, flow('10.0.0.66', '10.0.0.5', 15, 15, { proto: 1 }))).toBe(true);
+    expect(alertCoversFlow(icmp, flow('10.0.0.66', '10.0.0.5', 15, 15, { proto: null }))).toBe(false);
+    expect(alertCoversFlow(icmp, flow('10.0.0.66', '10.0.0.5', 15, 15, { proto: 17 }))).toBe(false);
   });
 
   it('matches an alert to an episode in either orientation, and not outside it', () => {

@@ -426,6 +426,7 @@ Napi::Value DecodeFrame(const Napi::CallbackInfo& info) {
   o.Set("payloadCaptured", d.payload_cap);
   o.Set("fragment", d.fragment);
   o.Set("firstFragment", d.first_fragment);
+  o.Set("arp", d.arp);
   return o;
 }
 

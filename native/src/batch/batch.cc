@@ -156,7 +156,11 @@ bool BatchBuilder::append(const Flow& f, EndReason reason) {
   put<uint16_t>(Col::src_port, f.out_src_port);
   put_bytes(Col::dst_ip, ip, format_ip(v, f.dst_addr(), ip));
   put<uint16_t>(Col::dst_port, f.out_dst_port);
-  put<uint8_t>(Col::proto, f.key.proto);
+  // An ARP exchange has no IP protocol, and no Community ID (the spec covers IP only).
+  if (f.key.arp)
+    put_null<uint8_t>(Col::proto);
+  else
+    put<uint8_t>(Col::proto, f.key.proto);
   put<uint8_t>(Col::ip_version, v);
   put<uint16_t>(Col::vlan, f.key.vlan);
   put<uint16_t>(Col::inner_vlan, f.key.inner_vlan);
@@ -175,8 +179,10 @@ bool BatchBuilder::append(const Flow& f, EndReason reason) {
   for (int i = 0; i < kFlagCounters; ++i)
     put<uint32_t>(static_cast<Col>(static_cast<int>(Col::syn_count) + i), f.flag_counts[i]);
 
+  // ARP as Zeek counts UDP: answered (SF) or not (S0).
   const char* state = conn_state_name(
-      conn_state(f.key.proto, f.tcp, f.pkts[0], f.pkts[1], f.payload_bytes[0], f.payload_bytes[1]));
+      f.key.arp ? (f.pkts[1] > 0 ? ConnState::SF : ConnState::S0)
+                : conn_state(f.key.proto, f.tcp, f.pkts[0], f.pkts[1], f.payload_bytes[0], f.payload_bytes[1]));
   put_bytes(Col::conn_state, state, std::strlen(state));
   const char* why = end_reason_name(reason);
   put_bytes(Col::end_reason, why, std::strlen(why));
@@ -218,9 +224,14 @@ bool BatchBuilder::append(const Flow& f, EndReason reason) {
   put<uint8_t>(Col::ttl_min, f.ttl_min);
   put<uint8_t>(Col::ttl_max, f.ttl_max);
 
-  const std::string cid = community_id_v1(
-      CommunityIdInput{v, f.key.proto, f.src_addr(), f.dst_addr(), f.out_src_port, f.out_dst_port});
-  put_bytes(Col::community_id, cid.data(), cid.size());
+  if (f.key.arp) {
+    put_bytes(Col::community_id, "", 0);
+    mark_null(batch_->columns[static_cast<int>(Col::community_id)]);
+  } else {
+    const std::string cid = community_id_v1(
+        CommunityIdInput{v, f.key.proto, f.src_addr(), f.dst_addr(), f.out_src_port, f.out_dst_port});
+    put_bytes(Col::community_id, cid.data(), cid.size());
+  }
   for (int d = 0; d < 2; ++d) {
     const uint8_t* p = f.prefix ? f.prefix + static_cast<size_t>(d) * payload_bytes_ : nullptr;
     put_bytes(d == 0 ? Col::payload_fwd : Col::payload_rev, p, p ? f.prefix_len[d] : 0);

@@ -33,7 +33,8 @@ namespace mommy {
   X(udp_truncated, truncated)               \
   X(sctp_truncated, truncated)              \
   X(icmp_truncated, truncated)              \
-  X(fragment_orphan, malformed)
+  X(fragment_orphan, malformed)             \
+  X(arp_truncated, truncated)
 
 enum class Anomaly : uint8_t {
   ok = 0,

@@ -14,6 +14,7 @@ constexpr uint16_t kQinqOld2 = 0x9200;
 constexpr uint16_t kMplsUc = 0x8847;
 constexpr uint16_t kMplsMc = 0x8848;
 constexpr uint16_t kPppoeSession = 0x8864;
+constexpr uint16_t kArp = 0x0806;
 }  // namespace ether
 
 constexpr uint32_t kEthernetHeader = 14;
@@ -35,7 +36,8 @@ Anomaly ethertype(uint16_t type, Layer in, Decoded& out, int depth) {
     case ether::kMplsUc:
     case ether::kMplsMc: return mpls(in, out, depth + 1);
     case ether::kPppoeSession: return pppoe_session(in, out);
-    default: return Anomaly::not_ip;  // ARP, LLDP, 802.3 length field, ...
+    case ether::kArp: return arp(in, out);
+    default: return Anomaly::not_ip;  // LLDP, 802.3 length field, ...
   }
 }
 

@@ -22,6 +22,8 @@ Anomaly sll(Layer in, Decoded& out);
 Anomaly sll2(Layer in, Decoded& out);
 Anomaly null_loopback(Layer in, Decoded& out, bool network_order);
 Anomaly nflog(Layer in, Decoded& out);
+// ARP for IPv4: sender and target protocol addresses as src and dst.
+Anomaly arp(Layer in, Decoded& out);
 Anomaly ppi(Layer in, Decoded& out);
 
 // Raw IP: the version nibble says which.

@@ -76,6 +76,7 @@ struct Decoded {
   bool has_ports = false;      // a TCP/UDP/ICMP header was decoded
   bool fragment = false;       // part of a fragmented datagram
   bool first_fragment = false; // offset 0 (carries the transport header)
+  bool arp = false;            // an ARP request or reply: src and dst are the sender's and target's IPv4 addresses, proto 0
   uint16_t vlan = 0;           // outer 802.1Q/802.1ad VLAN ID, 0 = none
   uint16_t inner_vlan = 0;     // second tag (QinQ), 0 = none
   uint16_t src_port = 0;       // ICMP: type

@@ -68,6 +68,7 @@ void make_flow_key(const Decoded& d, FlowKey& key, bool& src_is_lo) {
   key.inner_vlan = d.inner_vlan;
   key.proto = d.proto;
   key.ip_version = d.ip_version;
+  key.arp = d.arp ? 1 : 0;
 }
 
 namespace {

@@ -19,7 +19,8 @@ struct FlowKey {
   uint16_t inner_vlan;
   uint8_t proto;
   uint8_t ip_version;
-  uint8_t pad[6];
+  uint8_t arp;  // 1: an ARP exchange (proto 0 then means no IP protocol)
+  uint8_t pad[5];
 
   bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
 };

@@ -55,7 +55,7 @@ export const FLOW_COLUMNS: readonly FlowColumn[] = [
   col('src_port', 'u16', 'Its port (ICMP: type of the first packet)'),
   col('dst_ip', 'utf8', 'The other address'),
   col('dst_port', 'u16', 'Its port (ICMP: code of the first packet)'),
-  col('proto', 'u8', 'IANA protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...)'),
+  col('proto', 'u8', 'IANA protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...); null for ARP (requester → target address)', true),
   col('ip_version', 'u8', '4 or 6'),
   col('vlan', 'u16', 'Outer 802.1Q/802.1ad VLAN ID, 0 when untagged'),
   col('inner_vlan', 'u16', 'Inner VLAN ID (QinQ), 0 when none'),
@@ -88,7 +88,7 @@ export const FLOW_COLUMNS: readonly FlowColumn[] = [
   col('iat_std_us', 'f64', 'Population standard deviation of the gaps, microseconds', true),
   col('ttl_min', 'u8', 'Lowest IPv4 TTL / IPv6 hop limit seen'),
   col('ttl_max', 'u8', 'Highest IPv4 TTL / IPv6 hop limit seen'),
-  col('community_id', 'utf8', 'Community ID v1 (seed 0)'),
+  col('community_id', 'utf8', 'Community ID v1 (seed 0); null for ARP, which it does not cover', true),
   col('payload_fwd', 'binary', 'First payload bytes sent by src (payloadBytes option, default 128)'),
   col('payload_rev', 'binary', 'First payload bytes sent by dst'),
 ];

@@ -5,16 +5,17 @@
  * a worker thread (`FlowView.fromColumns`).
  * @module
  */
-import type { RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
 
 import { int64AsDoubles } from '../int64.js';
 import { type AddressKey, ipv4Key } from './address-key.js';
 import { shortString } from './interned-strings.js';
 
-/** One column's buffers: values, and offsets for strings and binaries. */
+/** One column's buffers: values, offsets for strings and binaries, and which rows are null (1 a byte) when any is. */
 export interface ColumnBuffers {
   values: ArrayBufferView;
   valueOffsets?: Int32Array;
+  nulls?: Uint8Array;
 }
 
 /** The columns a FlowView reads. */
@@ -33,21 +34,36 @@ function shared<T extends ArrayBufferView>(view: T): T {
   return copy;
 }
 
+/** The rows of a column that are null, one byte each (1: null), or undefined when none is. */
+function nullRows(data: Data, rows: number): Uint8Array | undefined {
+  const bitmap = data.nullBitmap;
+  if (data.nullCount === 0 || !bitmap || bitmap.length === 0) return undefined;
+  const out = new Uint8Array(rows);
+  for (let r = 0, bit = data.offset; r < rows; ++r, ++bit) out[r] = ((bitmap[bit >> 3]! >> (bit & 7)) & 1) ^ 1;
+  return out;
+}
+
+/** The column buffers a FlowView reads of one batch column: only `proto`'s nulls (ARP) are read. */
+function buffersOf(data: Data, name: ViewColumn, rows: number): ColumnBuffers {
+  const nulls = name === 'proto' ? nullRows(data, rows) : undefined;
+  return { values: data.values as ArrayBufferView, valueOffsets: data.valueOffsets as Int32Array | undefined, ...(nulls && { nulls }) };
+}
+
 /** A batch's view columns copied into shared memory, for detection workers. */
 export function detachColumns(batch: RecordBatch): { rows: number; columns: Record<ViewColumn, ColumnBuffers> } {
+  const rows = batch.numRows;
   const columns = {} as Record<ViewColumn, ColumnBuffers>;
   for (const name of VIEW_COLUMNS) {
-    const data = batch.getChild(name)!.data[0]!;
+    const { values, valueOffsets: offsets, nulls } = buffersOf(batch.getChild(name)!.data[0]!, name, rows);
     // Variable-width columns: only the bytes the rows use (the buffer may be larger).
-    const offsets = data.valueOffsets as Int32Array | undefined;
     columns[name] = offsets
       ? {
-          values: shared((data.values as Uint8Array).subarray(offsets[0]!, offsets[batch.numRows]!)),
-          valueOffsets: shared(offsets.subarray(0, batch.numRows + 1).map((o) => o - offsets[0]!)),
+          values: shared((values as Uint8Array).subarray(offsets[0]!, offsets[rows]!)),
+          valueOffsets: shared(offsets.subarray(0, rows + 1).map((o) => o - offsets[0]!)),
         }
-      : { values: shared(data.values as ArrayBufferView) };
+      : { values: shared(values), ...(nulls && { nulls: shared(nulls) }) };
   }
-  return { rows: batch.numRows, columns };
+  return { rows, columns };
 }
 
 /** An address column's keys, each made once per batch (see AddressKey). */
@@ -90,7 +106,10 @@ export class FlowView {
   readonly communityId: (row: number) => string;
   readonly srcPort: Uint16Array;
   readonly dstPort: Uint16Array;
+  /** IANA protocol number; 0 for ARP (see isArp). */
   readonly proto: Uint8Array;
+  /** The rows without an IP protocol (ARP), 1 a byte; undefined when every row has one. */
+  readonly arpRows: Uint8Array | undefined;
   /** The 64-bit columns as doubles, converted once per view (see int64.ts): exact, and no BigInt per read. */
   readonly startUs: Float64Array;
   readonly endUs: Float64Array;
@@ -110,7 +129,7 @@ export class FlowView {
 
   /** The view of an Arrow batch, without copying. */
   static of(batch: RecordBatch): FlowView {
-    return new FlowView(batch.numRows, (name) => batch.getChild(name)!.data[0]! as ColumnBuffers);
+    return new FlowView(batch.numRows, (name) => buffersOf(batch.getChild(name)!.data[0]!, name, batch.numRows));
   }
 
   /** The view of columns detached from a batch (in a worker thread). */
@@ -129,6 +148,7 @@ export class FlowView {
     this.srcPort = col('src_port').values as Uint16Array;
     this.dstPort = col('dst_port').values as Uint16Array;
     this.proto = col('proto').values as Uint8Array;
+    this.arpRows = col('proto').nulls;
     const doubles = (name: ViewColumn) => int64AsDoubles(col(name).values as BigInt64Array | BigUint64Array, rows);
     this.startUs = doubles('start_time');
     this.endUs = doubles('end_time');
@@ -143,6 +163,11 @@ export class FlowView {
     this.pktSizeMeanRev = col('pkt_size_mean_rev').values as Float64Array;
     this.pktSizeStdFwd = col('pkt_size_std_fwd').values as Float64Array;
     this.pktSizeStdRev = col('pkt_size_std_rev').values as Float64Array;
+  }
+
+  /** An ARP exchange (no IP protocol): src asked for dst's hardware address. */
+  isArp(row: number): boolean {
+    return this.arpRows !== undefined && this.arpRows[row] === 1;
   }
 
   start(row: number): number {

@@ -11,14 +11,15 @@ import type { Episode } from './labels.js';
 export interface EvaluatedFlow {
   src_ip: string;
   dst_ip: string;
-  proto: number;
+  /** Null for ARP. */
+  proto: number | null;
   dst_port: number;
   startUs: number;
   endUs: number;
 }
 
 /** The alert fields evaluation looks at (an Alert, or a row of the alerts table). */
-export type EvaluatedAlert = Pick<Alert, 'category' | 'severity' | 'start' | 'end' | 'src_ip' | 'dst_ip'>;
+export type EvaluatedAlert = Pick<Alert, 'category' | 'severity' | 'start' | 'end' | 'src_ip' | 'dst_ip' | 'proto'>;
 
 function overlaps(aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
   return aStart <= bEnd && bStart <= aEnd;
@@ -41,12 +42,14 @@ export function flowInEpisode(flow: EvaluatedFlow, episode: Episode): boolean {
 }
 
 /**
- * An alert covers a flow when the flow overlaps the alert's episode in time
- * and every address the alert names is one of the flow's two endpoints (both
- * named: exactly its two endpoints).
+ * An alert covers a flow when the flow overlaps the alert's episode in time,
+ * has the alert's protocol when the alert names one, and every address the
+ * alert names is one of the flow's two endpoints (both named: exactly its
+ * two endpoints).
  */
 export function alertCoversFlow(alert: EvaluatedAlert, flow: EvaluatedFlow): boolean {
   if (!overlaps(flow.startUs, flow.endUs, alert.start, alert.end)) return false;
+  if (alert.proto !== undefined && alert.proto !== null && flow.proto !== alert.proto) return false;
   const { src_ip: a, dst_ip: b } = alert;
   if (a !== undefined && b !== undefined) {
     return (a === flow.src_ip && b === flow.dst_ip) || (a === flow.dst_ip && b === flow.src_ip);

@@ -159,6 +159,7 @@ const u32 = (v: number) => Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
+export const ETHERTYPE_ARP = 0x0806;
 export const IPPROTO_IPV6_FRAGMENT = 44;
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -181,6 +182,27 @@ export function ethernetFrame(o: EthernetOptions): Uint8Array {
   const frame = concatBytes(macBytes(o.dstMac ?? DEFAULT_DST_MAC), macBytes(o.srcMac ?? DEFAULT_SRC_MAC), u16(o.ethertype), o.payload);
   if ((o.pad ?? true) && frame.length < 60) return concatBytes(frame, new Uint8Array(60 - frame.length));
   return frame;
+}
+
+export interface ArpOptions {
+  /** 'request' (who has `target`? tell `sender`) or 'reply' (`sender` is at `senderMac`). */
+  op: 'request' | 'reply';
+  sender: string;
+  target: string;
+  senderMac?: string;
+  /** The target's hardware address: zeros in a request. */
+  targetMac?: string;
+}
+
+/** An ARP message for IPv4 over Ethernet (RFC 826), broadcast when a request. */
+export function arpFrame(o: ArpOptions): Uint8Array {
+  const senderMac = o.senderMac ?? DEFAULT_SRC_MAC;
+  const targetMac = o.targetMac ?? (o.op === 'request' ? '00:00:00:00:00:00' : DEFAULT_DST_MAC);
+  const body = concatBytes(
+    u16(1), u16(ETHERTYPE_IPV4), Uint8Array.of(6, 4), u16(o.op === 'request' ? 1 : 2),
+    macBytes(senderMac), ipv4Bytes(o.sender), macBytes(targetMac), ipv4Bytes(o.target),
+  );
+  return ethernetFrame({ srcMac: senderMac, dstMac: o.op === 'request' ? 'ff:ff:ff:ff:ff:ff' : targetMac, ethertype: ETHERTYPE_ARP, payload: body });
 }
 
 export interface Ipv4Options {

@@ -1,7 +1,10 @@
 /**
- * `ip_sweep`: one source probing many hosts on the same port, or with ICMP
- * echo. Probes as for port scans (no payload, no completed handshake,
- * unanswered UDP), plus every ICMP echo request. An alert when `minHosts`
+ * `ip_sweep`: one source probing many hosts on the same port, with ICMP
+ * echo, or with ARP (asking the LAN for many addresses, as host discovery
+ * does where the capture shows the link layer). Probes as for port scans (no
+ * payload, no completed handshake, unanswered UDP), plus every ICMP echo
+ * request and every ARP request but address probes (from 0.0.0.0, RFC 5227)
+ * and announcements (for the sender's own address). An alert when `minHosts`
  * distinct hosts are probed within `windowSeconds`; severity 3, 2 from
  * `highHosts` hosts.
  * @module
@@ -20,10 +23,12 @@ const ICMPV6_ECHO = 128;
 const TCP_SERVICE = 0;
 const UDP_SERVICE = 1 << 16;
 const ICMP_ECHO_SERVICE = 2 << 16;
+const ARP_SERVICE = 3 << 16;
 
-/** The service of a code, as alerts name it: "tcp/22", "udp/161", "icmp/echo". */
+/** The service of a code, as alerts name it: "tcp/22", "udp/161", "icmp/echo", "arp". */
 function serviceName(code: number): string {
   if (code === ICMP_ECHO_SERVICE) return 'icmp/echo';
+  if (code === ARP_SERVICE) return 'arp';
   return `${code >= UDP_SERVICE ? 'udp' : 'tcp'}/${code & 0xffff}`;
 }
 
@@ -37,6 +42,10 @@ export class IpSweepDetector implements Detector {
 
   /** The code of the service swept, or -1 if the flow is not a probe. */
   #service(v: FlowView, row: number): number {
+    if (v.isArp(row)) {
+      const sender = v.srcKey(row);
+      return sender === 0 || sender === v.dstKey(row) ? -1 : ARP_SERVICE;
+    }
     const proto = v.proto[row]!;
     if (proto === 1 || proto === 58) {
       const type = v.srcPort[row]!;
@@ -61,7 +70,9 @@ export class IpSweepDetector implements Detector {
       dst,
       () => ({
         category: 'ip_sweep', severity: 3, detector: this.name, start: window.firstTime, end: t,
-        src_ip: v.srcIp(row), proto: v.proto[row], ...(code === ICMP_ECHO_SERVICE ? {} : { dst_port: v.dstPort[row] }),
+        src_ip: v.srcIp(row),
+        ...(code !== ARP_SERVICE && { proto: v.proto[row] }),
+        ...(code < ICMP_ECHO_SERVICE && { dst_port: v.dstPort[row] }),
         message: '', details: { service: serviceName(code), flows: window.entries - 1, window_seconds: windowSeconds, threshold_hosts: minHosts },
       }),
       (a, hosts) => {
