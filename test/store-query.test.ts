@@ -320,15 +320,21 @@ describe.skipIf(!haveCorpus || !haveTool('tshark'))('saved queries on the corpus
   });
   afterAll(() => corpus?.close());
 
-  it('top_talkers: every host and its bytes equal the sum of ip.len (IPv6: plen + 40) of its packets', async () => {
+  it('top_talkers: every host and its bytes equal the sum of ip.len (IPv6: plen + 40) of its packets, and 28 per ARP message', async () => {
     const totals = new Map<string, number>();
-    const add = (host: string, n: number) => totals.set(host, (totals.get(host) ?? 0) + n);
-    for (const f of files)
+    const add = (a: string, b: string, n: number) => {
+      totals.set(a, (totals.get(a) ?? 0) + n);
+      if (b !== a) totals.set(b, (totals.get(b) ?? 0) + n);
+    };
+    for (const f of files) {
       for (const [src, dst, len, src6, dst6, plen] of tsharkFields(f, ['ip.src', 'ip.dst', 'ip.len', 'ipv6.src', 'ipv6.dst', 'ipv6.plen'], 'ip || ipv6', ['-E', 'occurrence=f'])) {
-        const [a, b, n] = src ? [src, dst!, Number(len)] : [src6!, dst6!, Number(plen) + 40];
-        add(a, n);
-        if (b !== a) add(b, n);
+        if (src) add(src, dst!, Number(len));
+        else add(src6!, dst6!, Number(plen) + 40);
       }
+      // ARP requests and replies for IPv4 over Ethernet are flows too (sender → target).
+      for (const [sender, target] of tsharkFields(f, ['arp.src.proto_ipv4', 'arp.dst.proto_ipv4'], 'arp && arp.opcode <= 2 && arp.proto.type == 0x0800'))
+        add(sender!, target!, 28);
+    }
     const want = ranking(totals);
     const got = plain(await rows(corpus, 'top_talkers', { limit: '100000' }));
     expect(got.slice(0, 5).map((r) => ({ host: r.host, bytes: r.bytes }))).toEqual(want.slice(0, 5));
