@@ -1,8 +1,9 @@
 /**
- * `top_talkers`: the hosts that sent and received the most IP bytes. Every
+ * `top_talkers`: the hosts that sent and received the most bytes. Every
  * flow counts for both of its endpoints (forward bytes are sent by src_ip,
  * reverse bytes by dst_ip), so a host's `bytes` is the sum of the IP lengths
- * of every packet it sent or received, as tshark's `ip.len` would add up.
+ * of every packet it sent or received, as tshark's `ip.len` would add up,
+ * plus 28 for each ARP message (ARP exchanges are flows too).
  *
  * @example
  * mommy-forensics query --saved top_talkers --param limit=5 --param since=2025-06-01
