@@ -149,7 +149,10 @@ export function communityId(tuple: {
 export interface NativeExtractSelection {
   src: string;
   dst: string;
+  /** 0 with `arp`. */
   proto: number;
+  /** An ARP exchange (its record's proto is null). */
+  arp?: boolean;
   /** The record's src_port (ICMP: type of its first packet). */
   srcPort: number;
   /** The record's dst_port (ICMP: code). */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type ExtractResult, extractFlows, type FlowSelector, Store } from '@mommynet/core';
-import { icmpPing, PcapWriter, seededRandom, tcpSession, udpExchange } from '@mommynet/core/synth';
+import { arpFrame, icmpPing, PcapWriter, seededRandom, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { CLI, runCli } from './support/cli.js';
@@ -101,6 +101,7 @@ const conversations = {
   frag: udpExchange({ client: '10.9.0.2', server: '10.9.0.1', clientPort: 6000, serverPort: 9999, requests: [new Uint8Array(3000).fill(0x41)], responses: [enc.encode('ok')], mtu: 1500, firstId: 100 }),
   vlan10: tcpSession({ client: '10.9.0.3', server: '10.9.0.1', clientPort: 41000, serverPort: 443, exchanges: [{ fromClient: true, payload: enc.encode('ten') }] }).map((f) => tagVlan(f, 10)),
   vlan20: tcpSession({ client: '10.9.0.3', server: '10.9.0.1', clientPort: 41000, serverPort: 443, exchanges: [{ fromClient: false, payload: enc.encode('twenty!') }] }).map((f) => tagVlan(f, 20)),
+  arp: [arpFrame({ op: 'request', sender: '10.9.0.2', target: '10.9.0.1' }), arpFrame({ op: 'reply', sender: '10.9.0.1', target: '10.9.0.2' })],
 };
 // Everything interleaved at random (each conversation in its own order), then
 // the web connection again on the same 5-tuple ten minutes later.
@@ -174,7 +175,7 @@ describe('mommy-forensics extract', () => {
   it('ingests the synthetic capture', async () => {
     ingest([capture], db);
     const flows = await query<{ n: bigint }>(db, 'SELECT count(*) AS n FROM flows');
-    expect(Number(flows[0]!.n)).toBe(8); // web twice, dns, ping, frag, two VLANs, reordered
+    expect(Number(flows[0]!.n)).toBe(9); // web twice, dns, ping, frag, two VLANs, reordered, arp
   });
 
   it('writes exactly one flow, byte for byte and in order, chosen by Community ID', async () => {
@@ -211,6 +212,11 @@ describe('mommy-forensics extract', () => {
     const frag = await extractHere({ where: 'dst_port = 9999' });
     expect(frames(frag.packets)).toEqual(expected('frag').map((p) => p.data));
     expect(frag.packets.length).toBe(4); // three fragments and the response
+  });
+
+  it('writes an ARP exchange, whose record has no protocol, and no other flow of its two hosts', async () => {
+    const { packets } = await extractHere({ where: 'proto IS NULL' });
+    expect(frames(packets)).toEqual(expected('arp').map((p) => p.data));
   });
 
   it('keeps a frame stamped before its record started, as the flow table counted it', async () => {

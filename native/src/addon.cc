@@ -530,6 +530,7 @@ ExtractInput extract_input(Napi::Env env, const Napi::Value& v) {
     f.src = string_option(s, "src", "");
     f.dst = string_option(s, "dst", "");
     f.proto = static_cast<uint8_t>(required_number(s, "proto", 0, 255));
+    f.arp = bool_option(s, "arp", false);
     f.src_port = static_cast<uint16_t>(required_number(s, "srcPort", 0, 65535));
     f.dst_port = static_cast<uint16_t>(required_number(s, "dstPort", 0, 65535));
     f.vlan = static_cast<uint16_t>(number_option(s, "vlan", 0, 0, 4095));

@@ -25,6 +25,7 @@ bool selection_key(const SelectionFields& s, FlowKey& key, std::string& error) {
     return false;
   }
   d.proto = s.proto;
+  d.arp = s.arp;
   d.src_port = s.src_port;  // ICMP: the type; key_ports() maps it as for a packet
   d.dst_port = s.dst_port;  // ICMP: the code
   d.has_ports = true;

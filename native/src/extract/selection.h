@@ -20,6 +20,7 @@ namespace mommy {
 struct SelectionFields {
   std::string src, dst;
   uint8_t proto = 0;
+  bool arp = false;  // an ARP exchange (proto null in the record)
   uint16_t src_port = 0, dst_port = 0;
   uint16_t vlan = 0, inner_vlan = 0;
   int64_t start_us = 0, end_us = 0;

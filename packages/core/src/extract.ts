@@ -92,7 +92,7 @@ interface SelectedFlow {
   dst_ip: string;
   src_port: number;
   dst_port: number;
-  proto: number;
+  proto: number | null;
   vlan: number;
   inner_vlan: number;
   start_us: bigint;
@@ -206,7 +206,9 @@ export async function extractFlows(
     list.push({
       src: f.src_ip,
       dst: f.dst_ip,
-      proto: f.proto,
+      // ARP exchanges have no IP protocol (null): their key says ARP instead.
+      proto: f.proto ?? 0,
+      ...(f.proto === null && { arp: true }),
       srcPort: f.src_port,
       dstPort: f.dst_port,
       vlan: f.vlan,
