@@ -170,6 +170,11 @@ export class FlowView {
     return this.arpRows !== undefined && this.arpRows[row] === 1;
   }
 
+  /** The IANA protocol number, undefined for ARP (as an alert's `proto`). */
+  protocol(row: number): number | undefined {
+    return this.isArp(row) ? undefined : this.proto[row]!;
+  }
+
   start(row: number): number {
     return this.startUs[row]!;
   }

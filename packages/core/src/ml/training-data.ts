@@ -120,7 +120,7 @@ function flowCategories(batch: RecordBatch, episodes: readonly Episode[]): RowCa
     const flow = {
       src_ip: v.srcIp(row),
       dst_ip: v.dstIp(row),
-      proto: v.proto[row]!,
+      proto: v.protocol(row) ?? null,
       dst_port: v.dstPort[row]!,
       startUs: v.startUs[row]!,
       endUs: v.endUs[row]!,

@@ -118,7 +118,7 @@ export class ThreatIntelDetector implements Detector {
         src_ip: v.srcIp(row),
         dst_ip: v.dstIp(row),
         dst_port: v.dstPort[row],
-        proto: v.proto[row],
+        proto: v.protocol(row),
         message: `threat intel: ${what}, ${listedAs} in ${ind.file} line ${ind.line}`,
         details: {
           indicator: ind.indicator,
