@@ -24,6 +24,7 @@ import {
   openStore,
   RobustScaler,
   saveModel,
+  STORE_SCHEMA_VERSION,
 } from '@mommynet/core';
 import { describe, expect, it } from 'vitest';
 
@@ -187,6 +188,6 @@ describe('ingest with an Isolation Forest', () => {
     const version = await reopened.all<{ value: string }>(`SELECT value FROM mommynet_meta WHERE key = 'schema_version'`);
     reopened.close();
     expect(columns).toHaveLength(1);
-    expect(version[0]!.value).toBe('2');
+    expect(version[0]!.value).toBe(String(STORE_SCHEMA_VERSION));
   });
 });

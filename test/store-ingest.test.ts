@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { FLOW_COLUMNS, ingestCapture, openStore, type Store } from '@mommynet/core';
-import { udpExchange } from '@mommynet/core/synth';
+import { FLOW_COLUMNS, ingestCapture, openStore, STORE_SCHEMA_VERSION, type Store } from '@mommynet/core';
+import { arpFrame, udpExchange } from '@mommynet/core/synth';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCli } from './support/cli.js';
@@ -73,6 +73,34 @@ describe('ingest', () => {
       await expectStoredEqualsEngine(store, path, r.captureId!);
     },
   );
+
+  it('stores ARP exchanges, null protocol and Community ID, also in a database of store schema 2', async () => {
+    const t0 = 1_700_000_000_000_000;
+    const arp = writeCapture([
+      { tsMicros: t0, frame: arpFrame({ op: 'request', sender: '192.168.9.2', target: '192.168.9.1' }) },
+      { tsMicros: t0 + 300, frame: arpFrame({ op: 'reply', sender: '192.168.9.1', target: '192.168.9.2' }) },
+      { tsMicros: t0 + 900, frame: arpFrame({ op: 'request', sender: '192.168.9.2', target: '192.168.9.77' }) },
+    ]);
+    // A database of schema 2 held proto and community_id NOT NULL.
+    const path = dbPath();
+    const old = await open(path);
+    await old.run('ALTER TABLE flows ALTER COLUMN proto SET NOT NULL');
+    await old.run('ALTER TABLE flows ALTER COLUMN community_id SET NOT NULL');
+    await old.run(`UPDATE mommynet_meta SET value = '2' WHERE key = 'schema_version'`);
+    old.close();
+    stores.splice(stores.indexOf(old), 1);
+    const store = await open(path);
+    const version = await store.all<{ value: string }>(`SELECT value FROM mommynet_meta WHERE key = 'schema_version'`);
+    expect(version[0]!.value).toBe(String(STORE_SCHEMA_VERSION));
+    const r = await ingestCapture(store, arp);
+    expect(r).toMatchObject({ status: 'complete', flows: 2, packets: 3 });
+    await expectStoredEqualsEngine(store, arp, r.captureId!);
+    const rows = await store.all(`SELECT dst_ip, proto, community_id, conn_state, pkts_fwd, pkts_rev, bytes_fwd FROM flows ORDER BY dst_ip`);
+    expect(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, normalize(v)])))).toEqual([
+      { dst_ip: '192.168.9.1', proto: null, community_id: null, conn_state: 'SF', pkts_fwd: 1, pkts_rev: 1, bytes_fwd: 28 },
+      { dst_ip: '192.168.9.77', proto: null, community_id: null, conn_state: 'S0', pkts_fwd: 1, pkts_rev: 0, bytes_fwd: 28 },
+    ]);
+  });
 
   it('skips a file already ingested, and --force replaces it under the same capture_id', async () => {
     const store = await open();

@@ -14,7 +14,7 @@
 import { DUCKDB_TYPES, FLOW_COLUMNS } from '../schema.js';
 
 /** Bumped whenever a table changes; stored in `mommynet_meta`. */
-export const STORE_SCHEMA_VERSION = 2;
+export const STORE_SCHEMA_VERSION = 3;
 
 export type CaptureStatus = 'incomplete' | 'complete' | 'damaged';
 
@@ -76,4 +76,6 @@ export const FLOW_TABLE_COLUMNS: readonly string[] = ['capture_id', ...FLOW_COLU
 /** What each schema version adds to a database written by the one before (run in order when a writer opens it). */
 export const STORE_MIGRATIONS: Readonly<Record<number, readonly string[]>> = {
   2: ['ALTER TABLE flows ADD COLUMN IF NOT EXISTS anomaly_score FLOAT'],
+  // ARP exchanges are flows without an IP protocol or a Community ID.
+  3: ['ALTER TABLE flows ALTER COLUMN proto DROP NOT NULL', 'ALTER TABLE flows ALTER COLUMN community_id DROP NOT NULL'],
 };
