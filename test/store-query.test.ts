@@ -21,7 +21,7 @@ import {
   savedQuery,
   tableOf,
 } from '@mommynet/core';
-import { tcpSession, udpExchange } from '@mommynet/core/synth';
+import { arpFrame, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CORPUS_PCAPS, haveCorpus } from './support/corpus.js';
@@ -290,6 +290,28 @@ describe('saved queries on synthetic captures', () => {
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ src_ip: '10.9.0.30', dst_ip: '10.9.0.2', dst_port: 22, seconds: 1100, packets: 23, records: records.length });
     expect(await rows(session, 'long_flows')).toEqual([]);
+  });
+
+  it('long_flows joins the interim records of an ARP exchange too, whose proto is null', async () => {
+    // A host and its gateway asking for each other every 30 s for 1 100 s: interim records every 300 s.
+    const arp = Array.from({ length: 37 }, (_, i) => ({
+      tsMicros: T0 + i * 30 * SECOND,
+      frame: i % 2 === 0 ? arpFrame({ op: 'request', sender: '10.9.7.5', target: '10.9.7.1' }) : arpFrame({ op: 'reply', sender: '10.9.7.1', target: '10.9.7.5' }),
+    }));
+    const path = join(mkdtempSync(join(tmpdir(), 'mommy-arp-')), 'arp.duckdb');
+    const store = await openStore(path);
+    expect((await ingestCapture(store, writeCapture(arp), { activeTimeout: 300 })).status).toBe('complete');
+    store.close();
+    const arpSession = await ReadOnlySession.open({ db: path });
+    try {
+      const records = plain(await rows(arpSession, 'SELECT end_reason FROM flows ORDER BY start_time'));
+      expect(records.length).toBeGreaterThanOrEqual(3);
+      const got = plain(await rows(arpSession, 'long_flows', { min_seconds: '500' }));
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatchObject({ src_ip: '10.9.7.5', dst_ip: '10.9.7.1', proto: null, seconds: 1080, packets: 37, records: records.length });
+    } finally {
+      arpSession.close();
+    }
   });
 
   it('new_peers finds the pairs first seen in the last hours of the data', async () => {

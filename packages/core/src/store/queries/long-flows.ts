@@ -22,18 +22,19 @@ export const longFlows: SavedQuery = {
   // Only two kinds of record can make a long connection: those on a 5-tuple
   // that has an interim record (a chain to join), and single records long on
   // their own. Windowing just those, with just the columns needed, keeps the
-  // query under a second at ten million flows.
+  // query under a second at ten million flows. ARP records have no proto
+  // (NULL), which a join never matches: the joins use proto_key instead.
   sql: `WITH windowed AS (
-  SELECT src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan, start_time, end_time,
+  SELECT src_ip, src_port, dst_ip, dst_port, proto, coalesce(proto, 256) AS proto_key, vlan, inner_vlan, start_time, end_time,
     end_reason, conn_state, pkts_fwd + pkts_rev AS packets, bytes_fwd + bytes_rev AS bytes, community_id
   FROM flows
   WHERE ${IN_WINDOW}
 ), chained_keys AS (
-  SELECT DISTINCT src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan FROM windowed WHERE end_reason = 'active'
+  SELECT DISTINCT src_ip, src_port, dst_ip, dst_port, proto_key, vlan, inner_vlan FROM windowed WHERE end_reason = 'active'
 ), candidates AS (
-  SELECT * FROM windowed SEMI JOIN chained_keys USING (src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan)
+  SELECT * FROM windowed SEMI JOIN chained_keys USING (src_ip, src_port, dst_ip, dst_port, proto_key, vlan, inner_vlan)
   UNION ALL
-  SELECT * FROM windowed ANTI JOIN chained_keys USING (src_ip, src_port, dst_ip, dst_port, proto, vlan, inner_vlan)
+  SELECT * FROM windowed ANTI JOIN chained_keys USING (src_ip, src_port, dst_ip, dst_port, proto_key, vlan, inner_vlan)
   WHERE epoch(end_time - start_time) >= $min_seconds
 ), records AS (
   SELECT *, lag(end_reason) OVER key_in_time AS previous_reason
