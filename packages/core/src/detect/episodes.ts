@@ -56,8 +56,8 @@ export class EpisodeBook<K = string> {
 }
 
 /** Adds a flow's Community ID to the alert's samples; a flow without one (ARP) adds nothing. */
-export function addSample(alert: Alert, communityId: string): void {
-  if (communityId === '') return;
+export function addSample(alert: Alert, communityId: string | undefined): void {
+  if (communityId === undefined) return;
   const samples = (alert.details.sample_flows ??= []) as string[];
   if (samples.length < SAMPLE_FLOWS && !samples.includes(communityId)) samples.push(communityId);
 }

@@ -103,7 +103,8 @@ export class FlowView {
   readonly srcKey: (row: number) => AddressKey;
   readonly dstKey: (row: number) => AddressKey;
   readonly connState: (row: number) => string;
-  readonly communityId: (row: number) => string;
+  /** Undefined for ARP, which Community ID does not cover (the column is null there). */
+  readonly communityId: (row: number) => string | undefined;
   readonly srcPort: Uint16Array;
   readonly dstPort: Uint16Array;
   /** IANA protocol number; 0 for ARP (see isArp). */
@@ -144,7 +145,8 @@ export class FlowView {
     this.srcKey = addressKeys(col('src_ip'), rows, this.srcIp);
     this.dstKey = addressKeys(col('dst_ip'), rows, this.dstIp);
     this.connState = strings(col('conn_state'), rows);
-    this.communityId = strings(col('community_id'), rows);
+    const communityIds = strings(col('community_id'), rows);
+    this.communityId = (row) => (this.isArp(row) ? undefined : communityIds(row));
     this.srcPort = col('src_port').values as Uint16Array;
     this.dstPort = col('dst_port').values as Uint16Array;
     this.proto = col('proto').values as Uint8Array;

@@ -86,7 +86,7 @@ export class FlowScoring {
       t,
       (): Alert => ({
         category: 'ml_anomaly', severity, detector: 'isolation_forest', start: t, end: t,
-        src_ip: src, dst_ip: dst, dst_port: v.dstPort[row]!, proto: v.protocol(row), community_id: v.communityId(row) || undefined, score: rounded,
+        src_ip: src, dst_ip: dst, dst_port: v.dstPort[row]!, proto: v.protocol(row), community_id: v.communityId(row), score: rounded,
         message: '',
         details: { model: this.card.name, thresholds: this.card.thresholds, flows: 0, first_flow_features: because(this.#explain(features, row)) },
       }),
@@ -95,7 +95,7 @@ export class FlowScoring {
         d.flows = (d.flows as number) + 1;
         if (score > (a.score ?? 0)) {
           a.score = rounded;
-          a.community_id = v.communityId(row) || undefined;
+          a.community_id = v.communityId(row);
           d.top_flow_features = because(this.#explain(features, row));
         }
         if (severity < a.severity) a.severity = severity;

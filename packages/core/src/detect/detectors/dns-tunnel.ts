@@ -233,7 +233,7 @@ function contribution(parent: string, names: Name[], queries: number, lendTxt: b
 interface Seen {
   time: number;
   resolver: string;
-  communityId: string;
+  communityId: string | undefined;
   c: Contribution;
 }
 

@@ -89,7 +89,7 @@ const stdOf = (s: Sizes) => (s.n > 0 ? Math.sqrt(Math.max(0, s.sumSq / s.n - (s.
 
 interface Flow {
   time: number;
-  communityId: string;
+  communityId: string | undefined;
   packets: number;
   payload: number;
   sizes: Sizes;

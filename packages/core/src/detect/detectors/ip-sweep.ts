@@ -70,8 +70,7 @@ export class IpSweepDetector implements Detector {
       dst,
       () => ({
         category: 'ip_sweep', severity: 3, detector: this.name, start: window.firstTime, end: t,
-        src_ip: v.srcIp(row),
-        ...(code !== ARP_SERVICE && { proto: v.proto[row] }),
+        src_ip: v.srcIp(row), proto: v.protocol(row),
         ...(code < ICMP_ECHO_SERVICE && { dst_port: v.dstPort[row] }),
         message: '', details: { service: serviceName(code), flows: window.entries - 1, window_seconds: windowSeconds, threshold_hosts: minHosts },
       }),
