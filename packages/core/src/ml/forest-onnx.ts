@@ -27,12 +27,10 @@
  * const scores = await scorer.score(flowFeatures(batch));
  * @module
  */
-import type * as Ort from 'onnxruntime-node';
-
 import { assertMatrix, type FeatureMatrix } from './features.js';
 import type { IsolationForest } from './isolation-forest.js';
 import { floatTensor, floatValue, int64Tensor, ML_DOMAIN, modelBytes, type NodeSpec } from './onnx-model.js';
-import { FEATURES_KEY, type OpenModel, openModel, type SessionOptions } from './onnx-session.js';
+import { batchOption, FEATURES_KEY, OnnxScorer, type OpenModel, openModel, type SessionOptions } from './onnx-session.js';
 import type { RobustScaler } from './scaler.js';
 
 export interface ForestOnnxOptions {
@@ -142,22 +140,16 @@ export interface ScorerOptions extends SessionOptions {
 }
 
 /** Runs an exported forest with onnxruntime-node. */
-export class OnnxForestScorer {
-  private readonly ort: typeof Ort;
-  private readonly session: Ort.InferenceSession;
-  /** The feature names recorded in the model, in column order. */
-  readonly featureNames: readonly string[];
-
+export class OnnxForestScorer extends OnnxScorer {
   private constructor(
     model: OpenModel,
     private readonly batchRows: number,
   ) {
-    ({ ort: this.ort, session: this.session, featureNames: this.featureNames } = model);
+    super(model);
   }
 
   static async create(bytes: Uint8Array, options: ScorerOptions = {}): Promise<OnnxForestScorer> {
-    const batchRows = options.batchRows ?? 8192;
-    if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`OnnxForestScorer: batchRows must be a positive integer, got ${batchRows}`);
+    const batchRows = batchOption(options.batchRows, 8192, 'OnnxForestScorer', 'batchRows');
     return new OnnxForestScorer(await openModel(bytes, options, 'OnnxForestScorer', 'forest'), batchRows);
   }
 
@@ -172,9 +164,5 @@ export class OnnxForestScorer {
       out.set(result.score!.data as Float32Array, lo);
     }
     return out;
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
   }
 }

@@ -33,11 +33,9 @@
  * const { score } = await scorer.score(windows.finish());
  * @module
  */
-import type * as Ort from 'onnxruntime-node';
-
 import type { LstmModel, SequenceBatch } from './lstm.js';
 import { floatTensor, floatValue, int64Tensor, modelBytes } from './onnx-model.js';
-import { FEATURES_KEY, type OpenModel, openModel, type SessionOptions } from './onnx-session.js';
+import { batchOption, FEATURES_KEY, OnnxScorer, type OpenModel, openModel, type SessionOptions } from './onnx-session.js';
 
 
 /** The model as the bytes of an .onnx file. */
@@ -98,24 +96,16 @@ export interface LstmScorerOptions extends SessionOptions {
 }
 
 /** Runs an exported LSTM with onnxruntime-node. */
-export class OnnxLstmScorer {
-  private readonly ort: typeof Ort;
-  private readonly session: Ort.InferenceSession;
-  /** The aggregate names recorded in the model, in vector order. */
-  readonly featureNames: readonly string[];
-
+export class OnnxLstmScorer extends OnnxScorer {
   private constructor(
     model: OpenModel,
     private readonly batchSequences: number,
   ) {
-    ({ ort: this.ort, session: this.session, featureNames: this.featureNames } = model);
+    super(model);
   }
 
   static async create(bytes: Uint8Array, options: LstmScorerOptions = {}): Promise<OnnxLstmScorer> {
-    const batchSequences = options.batchSequences ?? 1024;
-    if (!Number.isInteger(batchSequences) || batchSequences < 1) {
-      throw new RangeError(`OnnxLstmScorer: batchSequences must be a positive integer, got ${batchSequences}`);
-    }
+    const batchSequences = batchOption(options.batchSequences, 1024, 'OnnxLstmScorer', 'batchSequences');
     return new OnnxLstmScorer(await openModel(bytes, options, 'OnnxLstmScorer', 'LSTM'), batchSequences);
   }
 
@@ -141,9 +131,5 @@ export class OnnxLstmScorer {
       featureError.set(out.feature_error!.data as Float32Array, lo * features);
     }
     return { score, featureError };
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
   }
 }

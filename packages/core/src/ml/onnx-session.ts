@@ -57,3 +57,26 @@ export async function openModel(bytes: Uint8Array, options: SessionOptions, owne
   });
   return { ort, session, featureNames: JSON.parse(names) as string[] };
 }
+
+/** A rows-per-run option: a positive integer, `fallback` when absent; `owner` and `name` name it in the error. */
+export function batchOption(value: number | undefined, fallback: number, owner: string, name: string): number {
+  const size = value ?? fallback;
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`${owner}: ${name} must be a positive integer, got ${size}`);
+  return size;
+}
+
+/** What both scorers hold of their open model, and its release. */
+export abstract class OnnxScorer {
+  protected readonly ort: typeof Ort;
+  protected readonly session: Ort.InferenceSession;
+  /** The names recorded in the model (flow features, or host aggregates), in input order. */
+  readonly featureNames: readonly string[];
+
+  protected constructor(model: OpenModel) {
+    ({ ort: this.ort, session: this.session, featureNames: this.featureNames } = model);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
