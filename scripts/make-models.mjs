@@ -101,20 +101,22 @@ async function each(items, fn) {
 
 const sources = (paths) => [`simulator: ${paths.length} benign hours, seeds ${FIRST_SEED}-${FIRST_SEED + paths.length - 1} (scripts/make-models.mjs)`];
 
+/** The card's evaluation on each data set: `evaluate(set)`'s figures with the set's description; a skipped set as it is. */
+async function evaluateOn(sets, evaluate) {
+  const evaluation = {};
+  for (const [name, set] of Object.entries(sets)) evaluation[name] = set.skipped ? set : { data: set.data, ...(await evaluate(set)) };
+  return evaluation;
+}
+
 async function makeForest(paths, sets) {
   const data = concatLabelledMatrices(await each(paths, (p) => flowRows(Capture.openFile(p))));
   const trained = trainForestModel(data.matrix, { name: DEFAULT_FOREST_MODEL, sources: sources(paths) });
   log(`${DEFAULT_FOREST_MODEL}: ${trained.card.training.rows} flows, ${trained.card.training.seconds} s`);
   const scorer = await OnnxForestScorer.create(trained.onnx);
-  const evaluation = {};
-  for (const [name, set] of Object.entries(sets)) {
-    if (set.skipped) {
-      evaluation[name] = set;
-      continue;
-    }
+  const evaluation = await evaluateOn(sets, async (set) => {
     const rows = concatLabelledMatrices(await each(set.captures, (c) => flowRows(Capture.openFile(c.path), c.episodes)));
-    evaluation[name] = { data: set.data, ...(await evaluateForest(scorer, rows, trained.card.thresholds.severity4)) };
-  }
+    return evaluateForest(scorer, rows, trained.card.thresholds.severity4);
+  });
   await scorer.release();
   return { ...trained, card: { ...trained.card, evaluation } };
 }
@@ -130,15 +132,10 @@ async function makeLstm(paths, sets) {
   });
   log(`${DEFAULT_LSTM_MODEL}: ${trained.card.training.rows} sequences, ${trained.card.training.seconds} s`);
   const scorer = await OnnxLstmScorer.create(trained.onnx);
-  const evaluation = {};
-  for (const [name, set] of Object.entries(sets)) {
-    if (set.skipped) {
-      evaluation[name] = set;
-      continue;
-    }
+  const evaluation = await evaluateOn(sets, async (set) => {
     const captures = await each(set.captures, (c) => hostRows(Capture.openFile(c.path), c.episodes));
-    evaluation[name] = { data: set.data, ...(await evaluateLstm(scorer, captures, trained.card.thresholds.severity4)) };
-  }
+    return evaluateLstm(scorer, captures, trained.card.thresholds.severity4);
+  });
   await scorer.release();
   return { ...trained, card: { ...trained.card, evaluation } };
 }
