@@ -9,7 +9,7 @@
  * @module
  */
 import { ATTACKERS, WORKSTATIONS } from '../network.js';
-import { clientFinished, clientHello, encrypted, serverFlight } from '../protocols/tls.js';
+import { encrypted, tlsHandshake } from '../protocols/tls.js';
 import { tcp } from '../scene.js';
 import { type AttackContext, type AttackOutput, scaled } from './attack.js';
 
@@ -24,9 +24,7 @@ export function beaconing(ctx: AttackContext): AttackOutput {
   const sleep = (ctx.slot.end - ctx.slot.start) / count;
   for (let i = 0, t = ctx.slot.start; i < count; i++, t += sleep * (1 - rng.float(0, JITTER))) {
     const c = tcp(scene, host, ATTACKERS.c2, PORT, t).connect();
-    c.send('client', clientHello(rng, 'cdn.statuscheck.example'));
-    c.send('server', serverFlight(rng, rng.int(2900, 3000)), { after: rng.int(500, 2000) });
-    c.send('client', clientFinished(rng));
+    tlsHandshake(c, rng, 'cdn.statuscheck.example', [2900, 3000], [500, 2000]);
     c.send('client', encrypted(rng, rng.int(190, 230)));
     c.send('server', encrypted(rng, rng.int(90, 140)), { after: rng.int(5000, 30_000) });
     c.close('client', rng.int(1000, 20_000));

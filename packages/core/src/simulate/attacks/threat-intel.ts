@@ -7,7 +7,7 @@
  * @module
  */
 import { ATTACKERS, WORKSTATIONS } from '../network.js';
-import { clientFinished, clientHello, encrypted, serverFlight } from '../protocols/tls.js';
+import { encrypted, tlsHandshake } from '../protocols/tls.js';
 import { tcp } from '../scene.js';
 import { type AttackContext, type AttackOutput, scaled } from './attack.js';
 
@@ -21,9 +21,7 @@ export function threatIntel(ctx: AttackContext): AttackOutput {
   const gap = Math.min(20e6, ctx.slot.end - ctx.slot.start) / count;
   for (let i = 0, t = ctx.slot.start; i < count; i++, t += rng.exp(gap)) {
     const c = tcp(scene, host, ATTACKERS.listed, PORT, t).connect();
-    c.send('client', clientHello(rng, 'invoice-portal.example'));
-    c.send('server', serverFlight(rng, rng.int(2500, 4000)), { after: rng.int(1000, 8000) });
-    c.send('client', clientFinished(rng));
+    tlsHandshake(c, rng, 'invoice-portal.example', [2500, 4000], [1000, 8000]);
     c.send('client', encrypted(rng, rng.int(300, 600)));
     c.send('server', encrypted(rng, Math.round(rng.lognormal(40_000, 1))), { after: rng.int(20_000, 300_000) });
     c.close('client', rng.int(50_000, 3e6));

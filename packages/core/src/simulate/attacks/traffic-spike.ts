@@ -8,7 +8,7 @@
  * @module
  */
 import { ATTACKERS, WORKSTATIONS } from '../network.js';
-import { clientFinished, clientHello, encrypted, recordHeader, serverFlight } from '../protocols/tls.js';
+import { encrypted, recordHeader, tlsHandshake } from '../protocols/tls.js';
 import { tcp } from '../scene.js';
 import { type AttackContext, type AttackOutput, scaled } from './attack.js';
 
@@ -20,9 +20,7 @@ export function trafficSpike(ctx: AttackContext): AttackOutput {
   const host = rng.pick(WORKSTATIONS);
   const bytes = scaled(ctx, 75_000_000);
   const c = tcp(scene, host, ATTACKERS.exfil, PORT, ctx.slot.start, { rate: 12.5 }).connect();
-  c.send('client', clientHello(rng, 'upload.filedrop.example'));
-  c.send('server', serverFlight(rng, rng.int(2800, 4200)), { after: rng.int(1000, 5000) });
-  c.send('client', clientFinished(rng));
+  tlsHandshake(c, rng, 'upload.filedrop.example', [2800, 4200], [1000, 5000]);
   c.send('client', encrypted(rng, rng.int(400, 700))); // PUT request headers
   c.send('client', { length: bytes, head: recordHeader(16401), block: rng.bytes(65536) });
   c.send('server', encrypted(rng, rng.int(150, 400)), { after: rng.int(20_000, 200_000) }); // 201 Created

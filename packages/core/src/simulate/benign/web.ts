@@ -9,7 +9,7 @@
  */
 import { SERVERS, type Site, SITES } from '../network.js';
 import { browserHeaders, htmlPage, httpRequest, httpResponse } from '../protocols/http.js';
-import { clientFinished, clientHello, encrypted, serverFlight } from '../protocols/tls.js';
+import { encrypted, tlsHandshake } from '../protocols/tls.js';
 import type { Rng } from '../random.js';
 import type { Scene } from '../scene.js';
 import { tcp } from '../scene.js';
@@ -25,9 +25,7 @@ const objectSize = (rng: Rng) => Math.min(1_000_000, Math.round(rng.lognormal(4_
 function httpsConnection(scene: Scene, client: string, site: Site, at: number, requests: number): void {
   const { rng } = scene;
   const c = tcp(scene, client, site.ip, 443, at).connect();
-  c.send('client', clientHello(rng, site.name));
-  c.send('server', serverFlight(rng, rng.int(2500, 5200)), { after: rng.int(200, 3000) });
-  c.send('client', clientFinished(rng));
+  tlsHandshake(c, rng, site.name, [2500, 5200], [200, 3000]);
   for (let i = 0; i < requests; i++) {
     c.send('client', encrypted(rng, rng.int(350, 1100)), { after: i === 0 ? 0 : Math.round(rng.lognormal(80_000, 1.2)) });
     c.send('server', encrypted(rng, objectSize(rng)), { after: Math.round(rng.lognormal(15_000, 0.8)) });

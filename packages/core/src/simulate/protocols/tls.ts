@@ -8,6 +8,7 @@
  */
 import { concatBytes } from '../../bytes.js';
 import type { Rng } from '../random.js';
+import type { TcpConnection } from '../tcp.js';
 
 const enc = new TextEncoder();
 const u16 = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
@@ -94,3 +95,20 @@ export function clientFinished(rng: Rng): Uint8Array {
   return concatBytes(changeCipherSpec(), encrypted(rng, 36));
 }
 
+
+/**
+ * The handshake on a connected TCP connection: the client's hello naming
+ * `serverName`, the server's flight with a certificate chain of
+ * `certBytes` [min, max] bytes after [min, max] µs, the client's Finished.
+ */
+export function tlsHandshake(
+  c: TcpConnection,
+  rng: Rng,
+  serverName: string,
+  certBytes: readonly [number, number],
+  serverDelayUs: readonly [number, number],
+): void {
+  c.send('client', clientHello(rng, serverName));
+  c.send('server', serverFlight(rng, rng.int(certBytes[0], certBytes[1])), { after: rng.int(serverDelayUs[0], serverDelayUs[1]) });
+  c.send('client', clientFinished(rng));
+}
