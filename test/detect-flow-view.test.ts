@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { addressText, addressWith, PairKeys } from '../packages/core/src/detect/address-key.js';
+import { addressText, addressWith } from '../packages/core/src/detect/address-key.js';
 import { FlowView } from '../packages/core/src/detect/flow-view.js';
 import { shortString } from '../packages/core/src/detect/interned-strings.js';
 
@@ -59,19 +59,6 @@ describe('addressWith', () => {
     for (const k of keys.slice(0, 8)) expect(Number.isSafeInteger(k)).toBe(true);
     expect(addressWith(addresses[1]!, 2 ** 21 - 1)).toBe(2 ** 53 - 1);
     expect(addressWith(addresses[2]!, 22)).toBe('2001:db8::1|22');
-  });
-});
-
-describe('PairKeys', () => {
-  it('gives the same string for the same pair, another for every other pair, in either order', () => {
-    const pairs = new PairKeys();
-    const view = viewOf(3, () => ['10.0.0.1', '10.0.0.2', '2001:db8::1']);
-    const [a, b, c] = [0, 1, 2].map((r) => view.srcKey(r));
-    const keys = [pairs.key(a!, b!), pairs.key(b!, a!), pairs.key(a!, c!), pairs.key(c!, a!), pairs.key(a!, a!)];
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys[0]).toBe('10.0.0.1>10.0.0.2');
-    expect(Object.is(pairs.key(a!, b!), keys[0])).toBe(true);
-    expect(keys[2]).toBe('10.0.0.1>2001:db8::1');
   });
 });
 

@@ -47,35 +47,3 @@ export function ipv4Key(bytes: Uint8Array, start: number, end: number): number |
   if (dots !== 3 || digits === 0) return undefined;
   return (address << 8) | octet;
 }
-
-/** Most pairs a PairKeys holds before it starts afresh. */
-const MAX_PAIRS = 1 << 18;
-
-/**
- * String keys for pairs of addresses (a scanner and its target): the same
- * string object for the same pair, found by two lookups on address keys,
- * instead of a string built, flattened and hashed for every flow. Cleared
- * when full: a flood of new pairs then costs building, not memory.
- */
-export class PairKeys {
-  #pairs = new Map<AddressKey, Map<AddressKey, string>>();
-  #count = 0;
-
-  /** `"a>b"`, the addresses as text. */
-  key(a: AddressKey, b: AddressKey): string {
-    let inner = this.#pairs.get(a);
-    if (!inner) {
-      if (this.#count >= MAX_PAIRS) {
-        this.#pairs.clear();
-        this.#count = 0;
-      }
-      this.#pairs.set(a, (inner = new Map()));
-    }
-    let key = inner.get(b);
-    if (key === undefined) {
-      inner.set(b, (key = `${addressText(a)}>${addressText(b)}`));
-      this.#count++;
-    }
-    return key;
-  }
-}

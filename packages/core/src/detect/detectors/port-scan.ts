@@ -6,7 +6,6 @@
  * 2 from `highPorts` ports.
  * @module
  */
-import { PairKeys } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
@@ -17,7 +16,6 @@ import { WindowedEpisodes } from '../windowed-episodes.js';
 export class PortScanDetector implements Detector {
   readonly name = 'port_scan';
   #scans: WindowedEpisodes<string, number>;
-  #pairs = new PairKeys();
 
   constructor(private readonly config: DetectionSettings) {
     this.#scans = new WindowedEpisodes(config.portScan.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);
@@ -25,7 +23,9 @@ export class PortScanDetector implements Detector {
 
   observe(v: FlowView, row: number): void {
     if (!v.isProbe(row)) return;
-    const key = this.#pairs.key(v.srcKey(row), v.dstKey(row));
+    const src = v.srcIp(row);
+    const dst = v.dstIp(row);
+    const key = `${src}>${dst}`;
     const { windowSeconds, minPorts, highPorts } = this.config.portScan;
     const port = v.dstPort[row]!;
     const t = v.start(row);
@@ -37,7 +37,7 @@ export class PortScanDetector implements Detector {
       port,
       () => ({
         category: 'port_scan', severity: 3, detector: this.name, start: window.firstTime, end: t,
-        src_ip: v.srcIp(row), dst_ip: v.dstIp(row), proto: v.proto[row], message: '',
+        src_ip: src, dst_ip: dst, proto: v.proto[row], message: '',
         details: { flows: window.entries - 1, window_seconds: windowSeconds, threshold_ports: minPorts },
       }),
       (a, ports) => {
@@ -45,7 +45,7 @@ export class PortScanDetector implements Detector {
         a.details.distinct_ports = ports.size;
         a.details.max_ports_in_window = Math.max((a.details.max_ports_in_window as number) ?? 0, window.size);
         if (ports.size >= highPorts) a.severity = 2;
-        a.message = `port scan: ${a.src_ip} probed ${ports.size} ports of ${a.dst_ip}`;
+        a.message = `port scan: ${src} probed ${ports.size} ports of ${dst}`;
         addSample(a, v.communityId(row));
       },
     );
