@@ -67,7 +67,7 @@ describe('labels', () => {
       ['{"category":"port_scan","start":"yesterday"}', /:3: start "yesterday" is not an ISO 8601 time/],
       ['{"category":"port_scan","start":"2026-01-02T00:00:00Z","end":"2026-01-01T00:00:00Z"}', /:3: end is before start/],
       ['{"category":"port_scan","victm":"10.0.0.1"}', /:3: unknown field 'victm'/],
-      ['{"category":"port_scan","proto":"gre"}', /:3: proto "gre" is not tcp, udp/],
+      ['{"category":"port_scan","proto":"gre"}', /:3: proto "gre" is not tcp, udp, icmp, icmpv6, sctp, arp or a protocol number/],
       ['{"category":"port_scan","dst_port":70000}', /:3: dst_port 70000 is not a port number/],
       ['[1]', /:3: expected a JSON object/],
     ];
@@ -91,6 +91,11 @@ describe('matching', () => {
     expect(flowInEpisode(flow('10.0.0.66', '10.0.1.5', 12), scan)).toBe(false);
     expect(flowInEpisode(flow('10.0.0.67', '10.0.0.5', 12), scan)).toBe(false);
     expect(flowInEpisode(flow('10.0.0.66', '10.0.0.5', 12, 12, { proto: 17 }), scan)).toBe(false);
+    // `arp` labels the ARP exchanges of the two sides (flows without an IP protocol) and nothing else.
+    const arpSweep = parseLabel(JSON.stringify({ category: 'ip_sweep', attacker: '10.0.0.66', victim: '10.0.0.0/24', proto: 'ARP' }), 'f:3');
+    expect(arpSweep.proto).toBeNull();
+    expect(flowInEpisode(flow('10.0.0.66', '10.0.0.5', 12, 12, { proto: null }), arpSweep)).toBe(true);
+    expect(flowInEpisode(flow('10.0.0.66', '10.0.0.5', 12, 12, { proto: 1 }), arpSweep)).toBe(false);
     const spoofed = parseLabel('{"category":"syn_flood","victim":"10.0.0.1","dst_port":443}', 'f:2');
     expect(flowInEpisode(flow('203.0.113.9', '10.0.0.1', 0, 0, { dst_port: 443 }), spoofed)).toBe(true);
     expect(flowInEpisode(flow('203.0.113.9', '10.0.0.1', 0), spoofed)).toBe(false);
@@ -109,6 +114,11 @@ describe('matching', () => {
     expect(alertCoversFlow(icmp, flow('10.0.0.66', '10.0.0.5', 15, 15, { proto: 1 }))).toBe(true);
     expect(alertCoversFlow(icmp, flow('10.0.0.66', '10.0.0.5', 15, 15, { proto: null }))).toBe(false);
     expect(alertCoversFlow(icmp, flow('10.0.0.66', '10.0.0.5', 15, 15, { proto: 17 }))).toBe(false);
+    // An ARP sweep's alert names no protocol (ARP has none) but covers only ARP exchanges.
+    const arpSweep = { ...source, details: { service: 'arp' } };
+    expect(alertCoversFlow(arpSweep, flow('10.0.0.66', '10.0.0.200', 15, 15, { proto: null }))).toBe(true);
+    expect(alertCoversFlow(arpSweep, flow('10.0.0.66', '10.0.0.200', 15, 15, { proto: 17 }))).toBe(false);
+    expect(alertCoversFlow({ ...source, details: { service: 'tcp/445' } }, flow('10.0.0.66', '10.0.0.200', 15, 15, { proto: 17 }))).toBe(true);
   });
 
   it('matches an alert to an episode in either orientation, and not outside it', () => {

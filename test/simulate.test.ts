@@ -181,7 +181,7 @@ describe('detectors', () => {
     const episodes = loadLabels(mixedFiles.labels);
     expect(missed(alerts, episodes)).toEqual([]);
     expect(new Set(episodes.map((e) => e.label.category))).toEqual(new Set(mixed.options.attacks));
-    expect([...detailsOf(alerts, 'ip_sweep', 'service')].sort()).toEqual(['icmp/echo', 'tcp/445']);
+    expect([...detailsOf(alerts, 'ip_sweep', 'service')].sort()).toEqual(['arp', 'icmp/echo', 'tcp/445']);
     expect([...detailsOf(alerts, 'ddos', 'kind')].sort()).toEqual(['many_sources', 'udp_amplification']);
     // Each kind of injection the web attacker sends is recognised.
     expect([...detailsOf(alerts, 'payload_signature', 'signature_category')].sort()).toEqual(['cmdi', 'sqli', 'traversal', 'xss']);
@@ -191,6 +191,7 @@ describe('detectors', () => {
     const alerts = await detectIn(mixedFiles.pcap, detectors(mixedFiles.intel), SHORT_TIMEOUTS);
     expect(missed(alerts, loadLabels(mixedFiles.labels))).toEqual([]);
     expect(detailsOf(alerts, 'ip_sweep', 'service')).toContain('tcp/445');
+    expect(detailsOf(alerts, 'ip_sweep', 'service')).toContain('arp');
     expect(detailsOf(alerts, 'ddos', 'kind')).toContain('udp_amplification');
   });
 

@@ -14,8 +14,8 @@
  * (an address, a CIDR prefix, or a list of them; absent means any address,
  * as for spoofed sources), `start` and `end` (ISO 8601 times, inclusive;
  * absent means the whole capture), `capture` (a capture's file name; absent
- * means every capture evaluated), `proto` (`tcp`, `udp`, `icmp`, `icmpv6` or
- * a number), `dst_port`, `id` (default: `<file>:<line>`), `note` (free text).
+ * means every capture evaluated), `proto` (`tcp`, `udp`, `icmp`, `icmpv6`,
+ * `sctp`, a number, or `arp` for ARP exchanges), `dst_port`, `id` (default: `<file>:<line>`), `note` (free text).
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -46,7 +46,8 @@ export interface Episode {
   victim?: AddressSet;
   startUs: number;
   endUs: number;
-  proto?: number;
+  /** An IP protocol number, or null for ARP (whose flows have no IP protocol). */
+  proto?: number | null;
   dstPort?: number;
 }
 
@@ -78,11 +79,12 @@ function timeUs(value: unknown, where: string, field: string, fallback: number):
   return ms * 1000 + (micros ? Number(micros) : 0);
 }
 
-function protoNumber(value: unknown, where: string): number | undefined {
+function protoNumber(value: unknown, where: string): number | null | undefined {
   if (value === undefined) return undefined;
+  if (typeof value === 'string' && value.toLowerCase() === 'arp') return null;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 256) return value;
   if (typeof value === 'string' && value.toLowerCase() in PROTO_NUMBERS) return PROTO_NUMBERS[value.toLowerCase()];
-  throw new LabelError(`${where}: proto ${JSON.stringify(value)} is not tcp, udp, icmp, icmpv6, sctp or a protocol number`);
+  throw new LabelError(`${where}: proto ${JSON.stringify(value)} is not tcp, udp, icmp, icmpv6, sctp, arp or a protocol number`);
 }
 
 /** Parses one label line; `where` (file:line) prefixes every error. */

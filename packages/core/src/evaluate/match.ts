@@ -5,6 +5,7 @@
  * @module
  */
 import type { Alert } from '../detect/alert.js';
+import { ARP_SWEEP_SERVICE } from '../detect/detectors/ip-sweep.js';
 import type { Episode } from './labels.js';
 
 /** The flow fields evaluation looks at; times in microseconds since the epoch. */
@@ -19,7 +20,7 @@ export interface EvaluatedFlow {
 }
 
 /** The alert fields evaluation looks at (an Alert, or a row of the alerts table). */
-export type EvaluatedAlert = Pick<Alert, 'category' | 'severity' | 'start' | 'end' | 'src_ip' | 'dst_ip' | 'proto'>;
+export type EvaluatedAlert = Pick<Alert, 'category' | 'severity' | 'start' | 'end' | 'src_ip' | 'dst_ip' | 'proto'> & { details?: Alert['details'] };
 
 function overlaps(aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
   return aStart <= bEnd && bStart <= aEnd;
@@ -43,13 +44,16 @@ export function flowInEpisode(flow: EvaluatedFlow, episode: Episode): boolean {
 
 /**
  * An alert covers a flow when the flow overlaps the alert's episode in time,
- * has the alert's protocol when the alert names one, and every address the
- * alert names is one of the flow's two endpoints (both named: exactly its
- * two endpoints).
+ * has the alert's protocol when the alert names one (an ARP sweep's alert,
+ * which has no IP protocol, covers ARP exchanges only), and every address
+ * the alert names is one of the flow's two endpoints (both named: exactly
+ * its two endpoints).
  */
 export function alertCoversFlow(alert: EvaluatedAlert, flow: EvaluatedFlow): boolean {
   if (!overlaps(flow.startUs, flow.endUs, alert.start, alert.end)) return false;
-  if (alert.proto !== undefined && alert.proto !== null && flow.proto !== alert.proto) return false;
+  if (alert.details?.service === ARP_SWEEP_SERVICE) {
+    if (flow.proto !== null) return false;
+  } else if (alert.proto !== undefined && alert.proto !== null && flow.proto !== alert.proto) return false;
   const { src_ip: a, dst_ip: b } = alert;
   if (a !== undefined && b !== undefined) {
     return (a === flow.src_ip && b === flow.dst_ip) || (a === flow.dst_ip && b === flow.src_ip);

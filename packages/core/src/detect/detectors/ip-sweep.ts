@@ -25,10 +25,13 @@ const UDP_SERVICE = 1 << 16;
 const ICMP_ECHO_SERVICE = 2 << 16;
 const ARP_SERVICE = 3 << 16;
 
+/** `details.service` of an ARP sweep's alert (ARP has no IP protocol for the alert's `proto`). */
+export const ARP_SWEEP_SERVICE = 'arp';
+
 /** The service of a code, as alerts name it: "tcp/22", "udp/161", "icmp/echo", "arp". */
 function serviceName(code: number): string {
   if (code === ICMP_ECHO_SERVICE) return 'icmp/echo';
-  if (code === ARP_SERVICE) return 'arp';
+  if (code === ARP_SERVICE) return ARP_SWEEP_SERVICE;
   return `${code >= UDP_SERVICE ? 'udp' : 'tcp'}/${code & 0xffff}`;
 }
 

@@ -26,7 +26,7 @@ export interface AttackEpisode {
   /** Addresses or CIDR prefixes; absent when any address may be the source. */
   attacker?: string | string[];
   victim?: string | string[];
-  proto: 'tcp' | 'udp' | 'icmp';
+  proto: 'tcp' | 'udp' | 'icmp' | 'arp';
   dst_port?: number;
   note: string;
 }

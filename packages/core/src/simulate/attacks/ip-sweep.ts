@@ -1,14 +1,15 @@
 /**
  * `ip_sweep`: a compromised workstation looks for more machines to infect,
  * as a worm does: first SMB (TCP 445) on consecutive addresses from
- * 10.1.10.1 up, then an ICMP echo sweep of the same addresses. Machines
- * that exist answer (Windows: SMB open, which the sweeper resets; Linux:
- * RST; echo replies from all); the rest stay silent and the SYN is sent
- * once more after a second. Medium: 200 addresses each way (low 40, high
- * 1000).
+ * 10.1.10.1 up, then an ICMP echo sweep of the same addresses, then an ARP
+ * sweep of them (host discovery on its own LAN, as `nmap -sn` or arp-scan
+ * do). Machines that exist answer (Windows: SMB open, which the sweeper
+ * resets; Linux: RST; echo and ARP replies from all); the rest stay silent
+ * and the SYN is sent once more after a second. Medium: 200 addresses each
+ * way (low 40, high 1000).
  * @module
  */
-import { icmpEcho } from '../datagrams.js';
+import { arpExchange, icmpEcho } from '../datagrams.js';
 import { WORKSTATIONS } from '../network.js';
 import { tcp } from '../scene.js';
 import { type AttackContext, type AttackOutput, scaled } from './attack.js';
@@ -34,8 +35,8 @@ export function ipSweep(ctx: AttackContext): AttackOutput {
   const sweeper = rng.pick(WORKSTATIONS);
   const hosts = targets(scaled(ctx, 200), sweeper);
   const alive = new Set(WORKSTATIONS);
-  const half = (ctx.slot.end - ctx.slot.start) / 2;
-  const gap = Math.min(80_000, half / hosts.length);
+  const third = (ctx.slot.end - ctx.slot.start) / 3;
+  const gap = Math.min(80_000, third / hosts.length);
 
   const smb = ctx.episode();
   let t = ctx.slot.start;
@@ -50,7 +51,7 @@ export function ipSweep(ctx: AttackContext): AttackOutput {
   const echo = ctx.episode();
   const from = net.host(sweeper);
   const identifier = rng.int(1, 0xffff);
-  t = ctx.slot.start + half;
+  t = ctx.slot.start + third;
   hosts.forEach((host, i) => {
     const to = net.host(host);
     echo.trace.newFlow();
@@ -58,11 +59,20 @@ export function ipSweep(ctx: AttackContext): AttackOutput {
     if (alive.has(host)) icmpEcho(echo.trace, t + to.rtt, to, from, { reply: true, identifier, sequence: i + 1, payload: new Uint8Array(0) });
     t += rng.exp(gap);
   });
+
+  const arp = ctx.episode();
+  t = ctx.slot.start + 2 * third;
+  for (const host of hosts) {
+    arp.trace.newFlow();
+    arpExchange(arp.trace, t, from, host, alive.has(host) ? net.host(host) : undefined);
+    t += rng.exp(gap);
+  }
   const victim = prefixes(hosts);
   return {
     episodes: [
       { trace: smb.trace, attacker: sweeper, victim, proto: 'tcp', dst_port: SMB, note: `SMB sweep of ${hosts.length} addresses` },
       { trace: echo.trace, attacker: sweeper, victim, proto: 'icmp', note: `ICMP echo sweep of ${hosts.length} addresses` },
+      { trace: arp.trace, attacker: sweeper, victim, proto: 'arp', note: `ARP sweep of ${hosts.length} addresses` },
     ],
   };
 }
