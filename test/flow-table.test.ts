@@ -72,6 +72,33 @@ describe('one TCP connection', () => {
   });
 });
 
+describe('reading ahead', () => {
+  // The capture thread decodes frames ahead of the one it accounts, so a
+  // frame's bytes must stay where they are while the reader refills its
+  // buffer: runs of 64 KB frames (a 1 MB buffer holds 16) between small
+  // ones make it refill at every kind of place.
+  it('gives every flow its own payload prefix across refills of the reader buffer', async () => {
+    const byte = (flow: number, k: number) => (flow * 7 + k) & 0xff;
+    const length = (flow: number) => (flow % 1000 >= 980 ? 65_000 : 60 + (flow % 400));
+    const frames: Uint8Array[] = [];
+    const flows = 24_000;
+    for (let i = 0; i < flows; i++) {
+      const payload = Uint8Array.from({ length: length(i) }, (_, k) => byte(i, k));
+      frames.push(udpFrame({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dst: '192.0.2.1', srcPort: 40_000, dstPort: 9, payload }));
+    }
+    const { flows: records, error } = await readFlows(writeCapture(frames));
+    expect(error).toBeUndefined();
+    expect(records).toHaveLength(flows);
+    const wrong = records.filter((r) => {
+      const [, a, b, c] = (r.src_ip as string).split('.').map(Number);
+      const i = (a! << 16) | (b! << 8) | c!;
+      const prefix = r.payload_fwd as Uint8Array;
+      return prefix.length !== Math.min(128, length(i)) || prefix.some((v, k) => v !== byte(i, k));
+    });
+    expect(wrong.map((r) => r.src_ip)).toEqual([]);
+  });
+});
+
 describe('UDP and ICMP', () => {
   it('pairs requests and responses', async () => {
     const answered = udpExchange({ client: '10.1.0.2', server: '10.1.0.53', clientPort: 5353, serverPort: 53, requests: [request, request], responses: [response, response] });

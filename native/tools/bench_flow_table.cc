@@ -120,7 +120,7 @@ int run_file(const std::string& path, const std::string& stage) {
 
   uint64_t packets = 0, decoded = 0, check = 0, peak_active = 0, peak_memory = 0;
   if (pipeline) {
-    // The capture path itself, with its one-frame lookahead.
+    // The capture path itself, decoding frames ahead of the one it accounts.
     const std::atomic<bool> never{false};
     packets = pipe->read_file(reader, never, [] {});
   }

@@ -49,16 +49,7 @@ CaptureReader::CaptureReader(std::unique_ptr<ByteSource> source)
 
 size_t CaptureReader::fill(size_t n) {
   if (end_ - pos_ >= n) return end_ - pos_;
-  if (keep_ > 0) {
-    const size_t shift = keep_;
-    std::memmove(buf_.data(), buf_.data() + shift, end_ - shift);
-    base_offset_ += shift;
-    end_ -= shift;
-    pos_ -= shift;
-    for (size_t& k : kept_) k = k >= shift ? k - shift : 0;
-    keep_ = 0;
-  }
-  if (buf_.size() < pos_ + n) buf_.resize(pos_ + n);
+  if (buf_.size() - pos_ < n) switch_buffer(n);
   while (end_ - pos_ < n && !eof_) {
     const size_t got = source_->read(buf_.data() + end_, buf_.size() - end_);
     if (got == 0) eof_ = true;
@@ -67,11 +58,30 @@ size_t CaptureReader::fill(size_t n) {
   return end_ - pos_;
 }
 
-void CaptureReader::keep_frame(size_t record_start) {
-  // Records come in file order, so the slot overwritten next holds the oldest.
-  kept_[kept_next_] = record_start;
-  if (++kept_next_ == kFramesKept) kept_next_ = 0;
-  keep_ = kept_[kept_next_];
+void CaptureReader::switch_buffer(size_t n) {
+  // Moving the unread bytes to the front of this buffer would overwrite
+  // frames already returned; they go to the front of another one instead.
+  std::vector<uint8_t> next = std::move(spare_);
+  spare_ = {};
+  const size_t need = n > kReadChunk ? n : kReadChunk;
+  if (next.size() < need) std::vector<uint8_t>(need).swap(next);
+  const size_t unread = end_ - pos_;
+  std::memcpy(next.data(), buf_.data() + pos_, unread);
+  base_offset_ += pos_;
+  retired_.push_back(Retired{std::move(buf_), frames_ + kFramesKept});
+  buf_ = std::move(next);
+  pos_ = 0;
+  end_ = unread;
+}
+
+void CaptureReader::frame_returned() {
+  ++frames_;
+  size_t released = 0;
+  while (released < retired_.size() && retired_[released].release_at <= frames_) {
+    if (spare_.size() < retired_[released].bytes.size()) spare_ = std::move(retired_[released].bytes);
+    ++released;
+  }
+  if (released > 0) retired_.erase(retired_.begin(), retired_.begin() + static_cast<std::ptrdiff_t>(released));
 }
 
 bool CaptureReader::fail(ReadStatus s, uint64_t at, std::string msg) {
@@ -138,8 +148,6 @@ bool CaptureReader::open_pcap(const uint8_t* m) {
   if (snaplen > pcap_max_caplen_ && snaplen <= kMaxBlock) pcap_max_caplen_ = snaplen;
   note_linktype(pcap_linktype_);
   pos_ += kPcapHeader;
-  for (size_t& k : kept_) k = pos_;
-  keep_ = pos_;
   return true;
 }
 
@@ -174,7 +182,7 @@ bool CaptureReader::next_pcap(Frame& frame) {
   frame.wirelen = len < caplen ? caplen : len;
   frame.linktype = pcap_linktype_;
   frame.data = h + kPcapRecordHeader;
-  keep_frame(pos_);
+  frame_returned();
   pos_ += need;
   return true;
 }
@@ -274,7 +282,6 @@ bool CaptureReader::next_pcapng(Frame& frame) {
       return fail(ReadStatus::corrupt, at + total - 4, "block's trailing length does not match");
     const uint8_t* body = b + 8;
     const uint32_t body_len = total - 12;
-    const size_t block_start = pos_;
     pos_ += total;
 
     uint32_t ifc_id = 0, caplen = 0, len = 0;
@@ -311,7 +318,7 @@ bool CaptureReader::next_pcapng(Frame& frame) {
                   "packet names interface " + std::to_string(ifc_id) + " but only " +
                       std::to_string(interfaces_.size()) + " are described");
     const Interface& ifc = interfaces_[ifc_id];
-    keep_frame(block_start);
+    frame_returned();
     frame.ts_ns = type == kSpb ? 0 : pcapng_time(ifc, units);
     frame.caplen = caplen;
     frame.wirelen = len < caplen ? caplen : len;

@@ -40,7 +40,10 @@ class CaptureReader {
   // for a larger snaplen); a pcapng block may also hold options.
   static constexpr uint32_t kMaxPacket = 262144;
   static constexpr uint32_t kMaxBlock = 16u << 20;
-  static constexpr int kFramesKept = 3;
+  // Frames whose bytes stay valid after they are returned (see next()): the
+  // capture thread decodes this many ahead of the one it accounts, so that
+  // the memory those need is loading meanwhile.
+  static constexpr int kFramesKept = 16;
 
   explicit CaptureReader(std::unique_ptr<ByteSource> source);
 
@@ -67,6 +70,8 @@ class CaptureReader {
   enum class Format : uint8_t { unknown, pcap, pcapng };
 
   size_t fill(size_t n);  // make n bytes available at pos_, returns available
+  void switch_buffer(size_t n);
+  void frame_returned();
   bool fail(ReadStatus s, uint64_t at, std::string msg);
   void note_linktype(uint32_t lt);
   bool open_pcap(const uint8_t* magic);
@@ -78,13 +83,24 @@ class CaptureReader {
   uint16_t u16(const uint8_t* p) const { return big_endian_ ? be16(p) : le16(p); }
   uint32_t u32(const uint8_t* p) const { return big_endian_ ? be32(p) : le32(p); }
 
+  // A buffer read before, still holding frames a caller may use.
+  struct Retired {
+    std::vector<uint8_t> bytes;
+    uint64_t release_at;  // frames_ from which none of its frames is among the last kFramesKept
+  };
+
   std::unique_ptr<ByteSource> source_;
+  // The bytes being read. Bytes are never moved within a buffer: when a
+  // record does not fit in what is left of it, reading goes on in another
+  // one and this one is retired untouched until its frames are no longer
+  // among the last kFramesKept returned. Usually one buffer of 1 MiB is
+  // retired at a time; records of a MiB or more each can hold up to
+  // kFramesKept buffers of their size.
   std::vector<uint8_t> buf_;
   size_t pos_ = 0, end_ = 0;
-  size_t keep_ = 0;  // fill() keeps the bytes from here: the oldest kept frame's record
-  size_t kept_[kFramesKept] = {};  // record starts of the last frames returned (ring)
-  int kept_next_ = 0;
-  void keep_frame(size_t record_start);
+  std::vector<Retired> retired_;  // oldest first
+  std::vector<uint8_t> spare_;    // a released buffer for the next switch
+  uint64_t frames_ = 0;           // frames returned
   uint64_t base_offset_ = 0;
   bool eof_ = false;
 
