@@ -62,6 +62,23 @@ describe('link layers', () => {
     expect(native.decodeFrame(LT.ETHERNET, frame)).toMatchObject({ ipBytes: 28, payloadLen: 0 });
   });
 
+  it('ends a UDP payload where the UDP length says when that is inside the IP datagram', () => {
+    const frame = udpFrame({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1024, dstPort: 53, payload: new Uint8Array(35).fill(7) });
+    const withLength = (length: number) => {
+      const f = frame.slice();
+      f.set(be16(length), 14 + 20 + 4);
+      return f;
+    };
+    // The IP datagram holds 35 bytes after the UDP header, the UDP length claims 0 or 12 of them.
+    expect(native.decodeFrame(LT.ETHERNET, withLength(8))).toMatchObject({ ipBytes: 63, payloadLen: 0, payloadCaptured: 0 });
+    expect(native.decodeFrame(LT.ETHERNET, withLength(20))).toMatchObject({ ipBytes: 63, payloadLen: 12, payloadCaptured: 12 });
+    // A length past the datagram's end, or shorter than the header, is not believed.
+    expect(native.decodeFrame(LT.ETHERNET, withLength(500))).toMatchObject({ payloadLen: 35, payloadCaptured: 35 });
+    expect(native.decodeFrame(LT.ETHERNET, withLength(3))).toMatchObject({ payloadLen: 35, payloadCaptured: 35 });
+    // Cut by the snapshot length inside the shortened datagram: what was captured of it.
+    expect(native.decodeFrame(LT.ETHERNET, withLength(20).subarray(0, 14 + 28 + 5), 14 + 63)).toMatchObject({ payloadLen: 12, payloadCaptured: 5 });
+  });
+
   it('counts the bytes on the wire of a frame cut by the snapshot length', () => {
     const frame = tcpFrame({ ...tcpArgs, payload: new Uint8Array(1000) });
     const cut = frame.subarray(0, 100);

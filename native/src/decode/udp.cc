@@ -1,5 +1,8 @@
-// UDP (RFC 768). The payload length comes from the IP header, not the UDP
-// length field, so a lying UDP length cannot point outside the datagram.
+// UDP (RFC 768). The payload ends where the IP header says the datagram
+// ends, or earlier where the UDP length field says so (bytes after it are
+// not the datagram's, as for tshark and Suricata); a UDP length past the
+// end of the IP datagram, or shorter than the header, is not trusted (0 is
+// an IPv6 jumbogram's).
 #include "decode/layers.h"
 
 namespace mommy::decode {
@@ -11,9 +14,11 @@ Anomaly udp(Layer in, Decoded& out) {
   out.has_ports = true;
   out.src_port = be16(in.p);
   out.dst_port = be16(in.p + 2);
+  const uint32_t length = be16(in.p + 4);
+  const uint32_t datagram = length >= kUdpHeader && length < in.wire ? length : in.wire;
   out.payload = in.p + kUdpHeader;
-  out.payload_cap = in.cap - kUdpHeader;
-  out.payload_len = in.wire - kUdpHeader;
+  out.payload_len = datagram - kUdpHeader;
+  out.payload_cap = in.cap < datagram ? in.cap - kUdpHeader : out.payload_len;
   return Anomaly::ok;
 }
 
