@@ -11,6 +11,7 @@
 //              kLinktypes[low nibble % size]; bit 0x10 set claims the frame was
 //              cut short by a snaplen (wirelen = caplen + 1500).
 // Both end with finish(eof), which ends every flow and fills a batch.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -47,8 +48,9 @@ mommy::PipelineOptions options() {
 void run_capture(const uint8_t* data, size_t size, mommy::Pipeline& pipeline) {
   mommy::CaptureReader reader(mommy::memory_source(data, size));
   if (!reader.open()) return;
-  mommy::Frame frame;
-  while (reader.next(frame)) pipeline.frame(frame);
+  // The file path itself, decoding frames ahead of the one it accounts.
+  const std::atomic<bool> never{false};
+  pipeline.read_file(reader, never, [] {});
 }
 
 void run_frame(const uint8_t* data, size_t size, mommy::Pipeline& pipeline) {
