@@ -13,7 +13,9 @@ const text = `# The flow record
 One row per flow (or per interim record of a long flow), as the capture engine hands it to
 JavaScript (Arrow), as \`mommy-forensics flows\` prints it, and as the store keeps it. Names follow
 IPFIX, Suricata EVE and Zeek's conn.log. "fwd" is the side that sent the first packet. Sizes are IP
-bytes (header and payload), as IPFIX counts them. ARP requests and replies for IPv4 (over Ethernet,
+bytes (header and payload), as IPFIX counts them; payload is what follows the transport header up
+to the end of the IP datagram (for UDP, to the end its length field gives when that is shorter).
+ARP requests and replies for IPv4 (over Ethernet,
 VLANs, SLL) make flows too, from the sender's to the target's address (28 bytes a message), with
 \`proto\` and \`community_id\` null and \`conn_state\` S0 (unanswered) or SF (answered): a host
 asking for many addresses is an ARP sweep. Generated from \`packages/core/src/schema.ts\` by
