@@ -15,7 +15,8 @@
  * as for spoofed sources), `start` and `end` (ISO 8601 times, inclusive;
  * absent means the whole capture), `capture` (a capture's file name; absent
  * means every capture evaluated), `proto` (`tcp`, `udp`, `icmp`, `icmpv6`,
- * `sctp`, a number, or `arp` for ARP exchanges), `dst_port`, `id` (default: `<file>:<line>`), `note` (free text).
+ * `sctp`, a number, or `arp` for ARP exchanges), `dst_port`, `id` (default:
+ * `<file>:<line>`), `note` (free text).
  * @module
  */
 import { readFileSync } from 'node:fs';
