@@ -41,8 +41,8 @@ const MAX_IN_FLIGHT = 2;
  * here counts as 0.1).
  */
 const DETECTOR_COST: Readonly<Record<string, number>> = {
-  ddos: 0.73, traffic_spike: 0.59, ip_sweep: 0.36, port_scan: 0.31, syn_flood: 0.31, dns_tunnel: 0.29,
-  payload_signature: 0.26, beaconing: 0.15, icmp_tunnel: 0.13, brute_force: 0.1, dhcp_flood: 0.1, threat_intel: 0.04,
+  ddos: 0.43, traffic_spike: 0.27, payload_signature: 0.27, dns_tunnel: 0.23, port_scan: 0.17, ip_sweep: 0.13,
+  syn_flood: 0.11, dhcp_flood: 0.09, brute_force: 0.07, icmp_tunnel: 0.07, beaconing: 0.06, threat_intel: 0.03,
 };
 
 /** The detectors, split into `n` groups of about equal cost (largest first, each to the lightest group). */
