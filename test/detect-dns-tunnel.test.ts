@@ -1,7 +1,7 @@
 /**
  * `dns_tunnel` and the DNS parser under it: the parser on byte arrays
- * (truncation at every length, compression, escapes, garbage), the
- * detector on the corpus (iodine found; the benign captures silent) and
+ * (truncation at every length, compression, escapes, garbage) and against
+ * tshark on the corpus's DNS flows, the detector on the corpus (iodine found; the benign captures silent) and
  * on synthetic traffic (each kind of evidence, thresholds, windows,
  * episodes, and look-alikes that must stay silent).
  */
@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_DNS_TUNNEL, DnsTunnelDetector } from '../packages/core/src/detect/detectors/dns-tunnel.js';
 import { parseDnsMessage, parseDnsMessages, readName } from '../packages/core/src/detect/dns.js';
 import { corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { haveTool, readFlows, tsharkFields } from './support/flows.js';
 import { writeCapture } from './support/synthetic.js';
 import { detectIn } from './support/detect.js';
 
@@ -190,6 +191,36 @@ describe.skipIf(!haveCorpus)('on the corpus', () => {
 
 it('raises nothing on the demo capture', async () => {
   expect(await detect(`${REPO_ROOT}/datasets/sample/demo.pcap`)).toEqual([]);
+});
+
+describe('DNS message parser on the corpus', () => {
+  // Every DNS flow over UDP: the first question our parser reads from the
+  // forward side's payload prefix is the one tshark decodes in the flow's
+  // first packet (when the name fits in the prefix).
+  it.each(['malcolm_DNS.pcap', 'ndpi_dns-tunnel-iodine.pcap', 'ndpi_netflix.pcap', 'ndpi_teams.pcap', 'cs_http_espn.pcapng'])('reads the first question of each DNS flow in %s as tshark does', async (name) => {
+    const path = corpusCapture(name);
+    if (!path || !haveTool('tshark')) return;
+    const firstQuestion = new Map<string, [string, number]>();
+    for (const [src, sport, dst, dport, qname, qtype] of tsharkFields(path, ['ip.src', 'udp.srcport', 'ip.dst', 'udp.dstport', 'dns.qry.name', 'dns.qry.type'], 'dns && udp && ip', ['-o', 'ip.defragment:FALSE'])) {
+      const key = `${src}/${sport}>${dst}/${dport}`;
+      if (!qname || firstQuestion.has(key)) continue;
+      const first = qname.split('|')[0]!;
+      firstQuestion.set(key, [first === '<Root>' ? '' : first, Number(qtype!.split('|')[0])]);
+    }
+    const { flows } = await readFlows(path);
+    let compared = 0;
+    const wrong: unknown[] = [];
+    for (const f of flows) {
+      if (f.proto !== 17 || (f.dst_port !== 53 && f.src_port !== 53)) continue;
+      const theirs = firstQuestion.get(`${f.src_ip}/${f.src_port}>${f.dst_ip}/${f.dst_port}`);
+      const question = parseDnsMessages(f.payload_fwd as Uint8Array, { tcp: false })[0]?.questions[0];
+      if (!theirs || !question?.complete || question.qtype < 0 || !/^[\x21-\x7e]*$/.test(theirs[0])) continue;
+      compared++;
+      if (question.name !== theirs[0] || question.qtype !== theirs[1]) wrong.push({ flow: f.community_id, ours: [question.name, question.qtype], theirs });
+    }
+    expect(wrong.slice(0, 3)).toEqual([]);
+    expect(compared).toBeGreaterThan(0);
+  });
 });
 
 describe('evidence on synthetic traffic', () => {
