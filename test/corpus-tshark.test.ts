@@ -3,8 +3,8 @@
  * both directions together) the packet and IP-byte totals must agree with
  * what tshark decodes, and the whole-file totals must add up; each
  * side's packets, bytes, payload bytes, TCP flags and payload prefix (the
- * first payload bytes in packet order), and the TTL range, must be what
- * tshark decodes.
+ * first payload bytes in packet order), the TTL range and the TCP flag
+ * counters must be what tshark decodes.
  */
 import { isDeepStrictEqual } from 'node:util';
 
@@ -70,11 +70,23 @@ interface Conversation {
   sides: Map<string, Side>;
   ttlMin: number;
   ttlMax: number;
+  /** Packets with each TCP flag, by the flow record's counter names. */
+  flagCounts: Record<string, number>;
   /** A packet of it was cut short by the snap length, fragmented or tunnelled: not comparable field by field. */
   unclear: boolean;
 }
 
 const emptySide = (): Side => ({ packets: 0, bytes: 0, payloadBytes: 0, flags: 0, prefix: Buffer.alloc(0) });
+
+const FLAG_COUNTS = ['syn_count', 'synack_count', 'fin_count', 'rst_count', 'psh_count', 'ack_count', 'urg_count', 'ece_count', 'cwr_count'];
+
+/** One TCP packet's contribution to each flag counter (a SYN without ACK is a SYN, with it a SYN-ACK). */
+function flagCounts(flags: number): Record<string, number> {
+  const syn = (flags & 0x02) !== 0;
+  const ack = (flags & 0x10) !== 0;
+  const bits = [syn && !ack, syn && ack, flags & 0x01, flags & 0x04, flags & 0x08, ack, flags & 0x20, flags & 0x40, flags & 0x80];
+  return Object.fromEntries(FLAG_COUNTS.map((name, i) => [name, bits[i] ? 1 : 0]));
+}
 
 /** TCP and UDP conversations, each side's packets, bytes, flags and payload as tshark decodes them. */
 function tsharkConversations(path: string): Map<string, Conversation> {
@@ -95,7 +107,7 @@ function tsharkConversations(path: string): Map<string, Conversation> {
     const dst = `${d4 || d6}/${tcp ? td : ud}`;
     const key = conversationKey(s4 || s6!, tcp ? ts! : us!, d4 || d6!, tcp ? td! : ud!, tcp ? '6' : '17');
     let c = conversations.get(key);
-    if (!c) conversations.set(key, (c = { packets: 0, sides: new Map([[src, emptySide()], [dst, emptySide()]]), ttlMin: 255, ttlMax: 0, unclear: false }));
+    if (!c) conversations.set(key, (c = { packets: 0, sides: new Map([[src, emptySide()], [dst, emptySide()]]), ttlMin: 255, ttlMax: 0, flagCounts: flagCounts(0), unclear: false }));
     c.packets++;
     if (capLen !== len || mf === '1' || mf === 'True' || (fragOffset && fragOffset !== '0') || src === dst) c.unclear = true;
     const ttl = Number(ttl4 || hlim6);
@@ -107,6 +119,7 @@ function tsharkConversations(path: string): Map<string, Conversation> {
     side.bytes += s4 ? Number(len4) : Number(plen6) + 40;
     side.payloadBytes += payload.length;
     side.flags |= tcp ? Number(flags) & 0xff : 0;
+    if (tcp) for (const [name, n] of Object.entries(flagCounts(Number(flags)))) c.flagCounts[name]! += n;
     if (side.prefix.length < PAYLOAD_BYTES && payload.length) side.prefix = Buffer.concat([side.prefix, payload]).subarray(0, PAYLOAD_BYTES);
   }
   return conversations;
@@ -169,8 +182,8 @@ describe.skipIf(!canCompare)('flows agree with tshark', () => {
       if (c.unclear || mine?.length !== 1 || (mine[0]!.pkts_fwd as number) + (mine[0]!.pkts_rev as number) !== c.packets) continue;
       const f = mine[0]!;
       compared++;
-      const theirs = { fwd: c.sides.get(`${f.src_ip}/${f.src_port}`), rev: c.sides.get(`${f.dst_ip}/${f.dst_port}`), ttl: [c.ttlMin, c.ttlMax] };
-      const ours = { fwd: ourSide(f, 'fwd'), rev: ourSide(f, 'rev'), ttl: [f.ttl_min, f.ttl_max] };
+      const theirs = { fwd: c.sides.get(`${f.src_ip}/${f.src_port}`), rev: c.sides.get(`${f.dst_ip}/${f.dst_port}`), ttl: [c.ttlMin, c.ttlMax], flagCounts: c.flagCounts };
+      const ours = { fwd: ourSide(f, 'fwd'), rev: ourSide(f, 'rev'), ttl: [f.ttl_min, f.ttl_max], flagCounts: Object.fromEntries(FLAG_COUNTS.map((n) => [n, f[n]])) };
       if (!isDeepStrictEqual(ours, theirs)) wrong.push({ key, ours, theirs });
     }
     expect(wrong.slice(0, 3)).toEqual([]);
