@@ -3,8 +3,9 @@
  * both directions together) the packet and IP-byte totals must agree with
  * what tshark decodes, and the whole-file totals must add up; each
  * side's packets, bytes, payload bytes, TCP flags and payload prefix (the
- * first payload bytes in packet order), the TTL range and the TCP flag
- * counters must be what tshark decodes.
+ * first payload bytes in packet order), the TTL range, the TCP flag
+ * counters and the times of the first and last packet must be what tshark
+ * decodes.
  */
 import { isDeepStrictEqual } from 'node:util';
 
@@ -72,6 +73,9 @@ interface Conversation {
   ttlMax: number;
   /** Packets with each TCP flag, by the flow record's counter names. */
   flagCounts: Record<string, number>;
+  /** Times of its first and last packet, microseconds since the epoch. */
+  firstUs: number;
+  lastUs: number;
   /** A packet of it was cut short by the snap length, fragmented or tunnelled: not comparable field by field. */
   unclear: boolean;
 }
@@ -95,21 +99,25 @@ function tsharkConversations(path: string): Map<string, Conversation> {
     [
       'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport',
       'tcp.payload', 'udp.payload', 'frame.cap_len', 'frame.len', 'ip.flags.mf', 'ip.frag_offset',
-      'ip.len', 'ipv6.plen', 'ip.ttl', 'ipv6.hlim', 'tcp.flags',
+      'ip.len', 'ipv6.plen', 'ip.ttl', 'ipv6.hlim', 'tcp.flags', 'frame.time_epoch',
     ],
     '(tcp or udp) and not icmp and not icmpv6',
   );
   const conversations = new Map<string, Conversation>();
-  for (const [s4, d4, s6, d6, ts, td, us, ud, tcpPayload, udpPayload, capLen, len, mf, fragOffset, len4, plen6, ttl4, hlim6, flags] of rows) {
+  for (const [s4, d4, s6, d6, ts, td, us, ud, tcpPayload, udpPayload, capLen, len, mf, fragOffset, len4, plen6, ttl4, hlim6, flags, epoch] of rows) {
     if ([s4, d4, s6, d6, ts, td, us, ud].join('').includes('|') || (s4 && s6)) continue; // tunnelled: not one flow
     const tcp = Boolean(ts);
     const src = `${s4 || s6}/${tcp ? ts : us}`;
     const dst = `${d4 || d6}/${tcp ? td : ud}`;
     const key = conversationKey(s4 || s6!, tcp ? ts! : us!, d4 || d6!, tcp ? td! : ud!, tcp ? '6' : '17');
     let c = conversations.get(key);
-    if (!c) conversations.set(key, (c = { packets: 0, sides: new Map([[src, emptySide()], [dst, emptySide()]]), ttlMin: 255, ttlMax: 0, flagCounts: flagCounts(0), unclear: false }));
+    if (!c) conversations.set(key, (c = { packets: 0, sides: new Map([[src, emptySide()], [dst, emptySide()]]), ttlMin: 255, ttlMax: 0, flagCounts: flagCounts(0), firstUs: Infinity, lastUs: -Infinity, unclear: false }));
     c.packets++;
     if (capLen !== len || mf === '1' || mf === 'True' || (fragOffset && fragOffset !== '0') || src === dst) c.unclear = true;
+    const [seconds, fraction = ''] = epoch!.split('.');
+    const timeUs = Number(seconds) * 1e6 + Number(fraction.padEnd(6, '0').slice(0, 6));
+    c.firstUs = Math.min(c.firstUs, timeUs);
+    c.lastUs = Math.max(c.lastUs, timeUs);
     const ttl = Number(ttl4 || hlim6);
     c.ttlMin = Math.min(c.ttlMin, ttl);
     c.ttlMax = Math.max(c.ttlMax, ttl);
@@ -182,8 +190,8 @@ describe.skipIf(!canCompare)('flows agree with tshark', () => {
       if (c.unclear || mine?.length !== 1 || (mine[0]!.pkts_fwd as number) + (mine[0]!.pkts_rev as number) !== c.packets) continue;
       const f = mine[0]!;
       compared++;
-      const theirs = { fwd: c.sides.get(`${f.src_ip}/${f.src_port}`), rev: c.sides.get(`${f.dst_ip}/${f.dst_port}`), ttl: [c.ttlMin, c.ttlMax], flagCounts: c.flagCounts };
-      const ours = { fwd: ourSide(f, 'fwd'), rev: ourSide(f, 'rev'), ttl: [f.ttl_min, f.ttl_max], flagCounts: Object.fromEntries(FLAG_COUNTS.map((n) => [n, f[n]])) };
+      const theirs = { fwd: c.sides.get(`${f.src_ip}/${f.src_port}`), rev: c.sides.get(`${f.dst_ip}/${f.dst_port}`), ttl: [c.ttlMin, c.ttlMax], flagCounts: c.flagCounts, times: [c.firstUs, c.lastUs] };
+      const ours = { fwd: ourSide(f, 'fwd'), rev: ourSide(f, 'rev'), ttl: [f.ttl_min, f.ttl_max], flagCounts: Object.fromEntries(FLAG_COUNTS.map((n) => [n, f[n]])), times: [f.start_time, f.end_time] };
       if (!isDeepStrictEqual(ours, theirs)) wrong.push({ key, ours, theirs });
     }
     expect(wrong.slice(0, 3)).toEqual([]);
