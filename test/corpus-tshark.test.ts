@@ -4,8 +4,8 @@
  * what tshark decodes, and the whole-file totals must add up; each
  * side's packets, bytes, payload bytes, TCP flags and payload prefix (the
  * first payload bytes in packet order), the TTL range, the TCP flag
- * counters and the times of the first and last packet must be what tshark
- * decodes.
+ * counters, the times of the first and last packet, and the packet-size and
+ * inter-arrival statistics must be what tshark decodes.
  */
 import { isDeepStrictEqual } from 'node:util';
 
@@ -65,6 +65,9 @@ interface Side {
   prefix: Buffer;
 }
 
+/** What tshark shows of a side, beyond its Side: each packet's IP size. */
+type SideSizes = Map<string, number[]>;
+
 interface Conversation {
   packets: number;
   /** By sender ("address/port"). */
@@ -73,9 +76,9 @@ interface Conversation {
   ttlMax: number;
   /** Packets with each TCP flag, by the flow record's counter names. */
   flagCounts: Record<string, number>;
-  /** Times of its first and last packet, microseconds since the epoch. */
-  firstUs: number;
-  lastUs: number;
+  /** Every packet's time (microseconds since the epoch) in capture order, and each side's IP packet sizes. */
+  times: number[];
+  sizes: SideSizes;
   /** A packet of it was cut short by the snap length, fragmented or tunnelled: not comparable field by field. */
   unclear: boolean;
 }
@@ -111,26 +114,51 @@ function tsharkConversations(path: string): Map<string, Conversation> {
     const dst = `${d4 || d6}/${tcp ? td : ud}`;
     const key = conversationKey(s4 || s6!, tcp ? ts! : us!, d4 || d6!, tcp ? td! : ud!, tcp ? '6' : '17');
     let c = conversations.get(key);
-    if (!c) conversations.set(key, (c = { packets: 0, sides: new Map([[src, emptySide()], [dst, emptySide()]]), ttlMin: 255, ttlMax: 0, flagCounts: flagCounts(0), firstUs: Infinity, lastUs: -Infinity, unclear: false }));
+    if (!c) conversations.set(key, (c = { packets: 0, sides: new Map([[src, emptySide()], [dst, emptySide()]]), ttlMin: 255, ttlMax: 0, flagCounts: flagCounts(0), times: [], sizes: new Map([[src, []], [dst, []]]), unclear: false }));
     c.packets++;
     if (capLen !== len || mf === '1' || mf === 'True' || (fragOffset && fragOffset !== '0') || src === dst) c.unclear = true;
     const [seconds, fraction = ''] = epoch!.split('.');
     const timeUs = Number(seconds) * 1e6 + Number(fraction.padEnd(6, '0').slice(0, 6));
-    c.firstUs = Math.min(c.firstUs, timeUs);
-    c.lastUs = Math.max(c.lastUs, timeUs);
+    c.times.push(timeUs);
     const ttl = Number(ttl4 || hlim6);
     c.ttlMin = Math.min(c.ttlMin, ttl);
     c.ttlMax = Math.max(c.ttlMax, ttl);
     const side = c.sides.get(src)!;
     const payload = Buffer.from((tcp ? tcpPayload : udpPayload)!.replaceAll(':', ''), 'hex');
     side.packets++;
-    side.bytes += s4 ? Number(len4) : Number(plen6) + 40;
+    const size = s4 ? Number(len4) : Number(plen6) + 40;
+    side.bytes += size;
+    c.sizes.get(src)!.push(size);
     side.payloadBytes += payload.length;
     side.flags |= tcp ? Number(flags) & 0xff : 0;
     if (tcp) for (const [name, n] of Object.entries(flagCounts(Number(flags)))) c.flagCounts[name]! += n;
     if (side.prefix.length < PAYLOAD_BYTES && payload.length) side.prefix = Buffer.concat([side.prefix, payload]).subarray(0, PAYLOAD_BYTES);
   }
   return conversations;
+}
+
+/** Min, max, mean and population standard deviation; nulls without values, as the record has them. */
+function summary(values: number[]): (number | null)[] {
+  if (values.length === 0) return [null, null, null, null];
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
+  return [Math.min(...values), Math.max(...values), mean, Math.sqrt(variance)];
+}
+
+/** Gaps between packets in capture order; one earlier than the latest so far counts 0, as in the flow table. */
+function gaps(times: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 1, latest = times[0]!; i < times.length; i++) {
+    out.push(Math.max(0, times[i]! - latest));
+    latest = Math.max(latest, times[i]!);
+  }
+  return out;
+}
+
+/** Summaries equal to a millionth of their scale (our gaps are single precision; sums of squares round). */
+function nearlyEqual(a: (number | null)[], b: (number | null)[]): boolean {
+  const scale = Math.max(1, ...[...a, ...b].map((v) => Math.abs(v ?? 0)));
+  return a.every((v, i) => (v === null || b[i] === null ? v === b[i] : Math.abs(v - b[i]!) <= 1e-6 * scale));
 }
 
 /** One side of one of our flow records, in the shape of tshark's. */
@@ -190,9 +218,13 @@ describe.skipIf(!canCompare)('flows agree with tshark', () => {
       if (c.unclear || mine?.length !== 1 || (mine[0]!.pkts_fwd as number) + (mine[0]!.pkts_rev as number) !== c.packets) continue;
       const f = mine[0]!;
       compared++;
-      const theirs = { fwd: c.sides.get(`${f.src_ip}/${f.src_port}`), rev: c.sides.get(`${f.dst_ip}/${f.dst_port}`), ttl: [c.ttlMin, c.ttlMax], flagCounts: c.flagCounts, times: [c.firstUs, c.lastUs] };
+      const theirs = { fwd: c.sides.get(`${f.src_ip}/${f.src_port}`), rev: c.sides.get(`${f.dst_ip}/${f.dst_port}`), ttl: [c.ttlMin, c.ttlMax], flagCounts: c.flagCounts, times: [Math.min(...c.times), Math.max(...c.times)] };
       const ours = { fwd: ourSide(f, 'fwd'), rev: ourSide(f, 'rev'), ttl: [f.ttl_min, f.ttl_max], flagCounts: Object.fromEntries(FLAG_COUNTS.map((n) => [n, f[n]])), times: [f.start_time, f.end_time] };
       if (!isDeepStrictEqual(ours, theirs)) wrong.push({ key, ours, theirs });
+      const statistics = (dir: 'fwd' | 'rev') => ['min', 'max', 'mean', 'std'].map((s) => f[`pkt_size_${s}_${dir}`] as number | null);
+      const ourStats = [statistics('fwd'), statistics('rev'), ['min', 'max', 'mean', 'std'].map((s) => f[`iat_${s}_us`] as number | null)];
+      const theirStats = [summary(c.sizes.get(`${f.src_ip}/${f.src_port}`)!), summary(c.sizes.get(`${f.dst_ip}/${f.dst_port}`)!), summary(gaps(c.times))];
+      if (!ourStats.every((o, i) => nearlyEqual(o, theirStats[i]!))) wrong.push({ key, ourStats, theirStats });
     }
     expect(wrong.slice(0, 3)).toEqual([]);
     // Nearly every conversation tshark sees whole is one record of ours (the rest: split by a timeout or port reuse).
