@@ -5,7 +5,8 @@
  * side's packets, bytes, payload bytes, TCP flags and payload prefix (the
  * first payload bytes in packet order), the TTL range, the TCP flag
  * counters, the times of the first and last packet, and the packet-size and
- * inter-arrival statistics must be what tshark decodes.
+ * inter-arrival statistics must be what tshark decodes; so must ICMP's
+ * packets and bytes between each pair of hosts.
  */
 import { isDeepStrictEqual } from 'node:util';
 
@@ -229,5 +230,20 @@ describe.skipIf(!canCompare)('flows agree with tshark', () => {
     expect(wrong.slice(0, 3)).toEqual([]);
     // Nearly every conversation tshark sees whole is one record of ours (the rest: split by a timeout or port reuse).
     expect(compared).toBeGreaterThanOrEqual(0.95 * clear);
+  });
+
+  it.each(corpusFiles(CORPUS_PCAPS).map((f) => [f.split('/').pop()!, f]))('%s: ICMP packets and bytes per pair of hosts', async (_name, path) => {
+    const { flows } = await readFlows(path);
+    const ours: Totals = new Map();
+    for (const f of flows) {
+      if (f.proto === 1 || f.proto === 58) add(ours, [f.src_ip, f.dst_ip].sort().join(' '), (f.pkts_fwd as number) + (f.pkts_rev as number), (f.bytes_fwd as number) + (f.bytes_rev as number));
+    }
+    // The outer header's addresses and length: an ICMP error also shows those of the packet it quotes.
+    const theirs: Totals = new Map();
+    for (const row of tsharkFields(path, ['ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'ip.len', 'ipv6.plen'], 'icmp or icmpv6')) {
+      const [s4, d4, s6, d6, len4, plen6] = row.map((v) => v.split('|')[0]!);
+      add(theirs, [s4 || s6, d4 || d6].sort().join(' '), 1, s4 ? Number(len4) : Number(plen6) + 40);
+    }
+    expect(ours).toEqual(theirs);
   });
 });
