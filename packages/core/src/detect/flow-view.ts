@@ -7,6 +7,7 @@
  */
 import type { Data, RecordBatch } from 'apache-arrow';
 
+import { isNullBit, nullBitmap } from '../arrow.js';
 import { int64AsDoubles } from '../int64.js';
 import { type AddressKey, ipv4Key } from './address-key.js';
 import { shortString } from './interned-strings.js';
@@ -36,10 +37,10 @@ function shared<T extends ArrayBufferView>(view: T): T {
 
 /** The rows of a column that are null, one byte each (1: null), or undefined when none is. */
 function nullRows(data: Data, rows: number): Uint8Array | undefined {
-  const bitmap = data.nullBitmap;
-  if (data.nullCount === 0 || !bitmap || bitmap.length === 0) return undefined;
+  const bitmap = nullBitmap(data);
+  if (!bitmap) return undefined;
   const out = new Uint8Array(rows);
-  for (let r = 0, bit = data.offset; r < rows; ++r, ++bit) out[r] = ((bitmap[bit >> 3]! >> (bit & 7)) & 1) ^ 1;
+  for (let r = 0, bit = data.offset; r < rows; ++r, ++bit) out[r] = isNullBit(bitmap, bit) ? 1 : 0;
   return out;
 }
 

@@ -25,6 +25,7 @@
  */
 import { type Data, DataType, type RecordBatch } from 'apache-arrow';
 
+import { isNullBit, nullBitmap } from '../arrow.js';
 import { int64AsDoubles } from '../int64.js';
 
 export type FeatureTransform = 'log1p' | 'ratio' | 'raw' | 'one-hot';
@@ -138,11 +139,6 @@ function column(batch: RecordBatch, name: string): Data {
   return vector.data[0]!;
 }
 
-/** The column's null bitmap when it has nulls (arrow-js indexes it from `data.offset`). */
-function nulls(data: Data): Uint8Array | undefined {
-  return data.nullCount !== 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : undefined;
-}
-
 /**
  * Per-column buffers reused from batch to batch: flowFeatures is synchronous,
  * so one set serves every call, and batches stop costing an allocation per column.
@@ -167,9 +163,9 @@ function numbers(batch: RecordBatch, name: string, slot: number): Float64Array {
   } else {
     out.set(values.subarray(0, length));
   }
-  const bitmap = nulls(data);
+  const bitmap = nullBitmap(data);
   if (bitmap) {
-    for (let r = 0, bit = data.offset; r < length; ++r, ++bit) if (((bitmap[bit >> 3]! >> (bit & 7)) & 1) === 0) out[r] = 0;
+    for (let r = 0, bit = data.offset; r < length; ++r, ++bit) if (isNullBit(bitmap, bit)) out[r] = 0;
   }
   return out;
 }
@@ -190,9 +186,9 @@ function stateCodes(batch: RecordBatch): Int8Array {
   } else {
     throw new TypeError(`flow features: column conn_state is ${data.type}, not utf8 or a dictionary of utf8`);
   }
-  const bitmap = nulls(data);
+  const bitmap = nullBitmap(data);
   if (bitmap) {
-    for (let r = 0, bit = data.offset; r < codes.length; ++r, ++bit) if (((bitmap[bit >> 3]! >> (bit & 7)) & 1) === 0) codes[r] = -1;
+    for (let r = 0, bit = data.offset; r < codes.length; ++r, ++bit) if (isNullBit(bitmap, bit)) codes[r] = -1;
   }
   return codes;
 }
