@@ -34,31 +34,29 @@ function add(map: Totals, key: string, pkts: number, bytes: number) {
   map.set(key, t);
 }
 
-/** TCP and UDP packets over exactly one IP header, the way tshark sees them. */
-function tsharkTotals(path: string): Totals {
-  const rows = tsharkFields(
-    path,
-    ['ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'ip.len', 'ipv6.plen', 'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport'],
-    '(tcp or udp) and not icmp and not icmpv6',
-  );
-  const totals: Totals = new Map();
-  for (const [s4, d4, s6, d6, len4, plen6, ts, td, us, ud] of rows) {
-    const fields = [s4, d4, s6, d6, len4, plen6, ts, td, us, ud].join('');
-    if (fields.includes('|') || (s4 && s6)) continue; // tunnelled: not one flow
-    const v4 = Boolean(s4);
-    const tcp = Boolean(ts);
-    const bytes = v4 ? Number(len4) : Number(plen6) + 40;
-    add(totals, conversationKey(v4 ? s4! : s6!, tcp ? ts! : us!, v4 ? d4! : d6!, tcp ? td! : ud!, tcp ? '6' : '17'), 1, bytes);
+/** IP bytes of a packet from tshark's fields: IPv4's total length, or IPv6's payload length and header. */
+const ipBytes = (len4: string | undefined, plen6: string | undefined) => (len4 ? Number(len4) : Number(plen6) + 40);
+
+const packetsOf = (f: FlowRecord) => (f.pkts_fwd as number) + (f.pkts_rev as number);
+const bytesOf = (f: FlowRecord) => (f.bytes_fwd as number) + (f.bytes_rev as number);
+
+/** Our TCP and UDP records by conversation. */
+function recordsByConversation(flows: FlowRecord[]): Map<string, FlowRecord[]> {
+  const records = new Map<string, FlowRecord[]>();
+  for (const f of flows) {
+    if (f.proto !== 6 && f.proto !== 17) continue;
+    const key = conversationKey(f.src_ip as string, String(f.src_port), f.dst_ip as string, String(f.dst_port), String(f.proto));
+    records.set(key, [...(records.get(key) ?? []), f]);
   }
-  return totals;
+  return records;
 }
 
 const PAYLOAD_BYTES = 128;
 
 /** What one side of a conversation sent, as tshark decodes it. */
 interface Side {
-  packets: number;
-  bytes: number;
+  /** Each packet's IP size, in packet order. */
+  sizes: number[];
   payloadBytes: number;
   /** Union of the TCP flags (low eight bits). */
   flags: number;
@@ -66,25 +64,32 @@ interface Side {
   prefix: Buffer;
 }
 
-/** What tshark shows of a side, beyond its Side: each packet's IP size. */
-type SideSizes = Map<string, number[]>;
-
 interface Conversation {
-  packets: number;
   /** By sender ("address/port"). */
   sides: Map<string, Side>;
   ttlMin: number;
   ttlMax: number;
   /** Packets with each TCP flag, by the flow record's counter names. */
   flagCounts: Record<string, number>;
-  /** Every packet's time (nanoseconds since the epoch) in capture order, and each side's IP packet sizes. */
+  /** Every packet's time (nanoseconds since the epoch), in capture order: one a packet. */
   times: bigint[];
-  sizes: SideSizes;
   /** A packet of it was cut short by the snap length, fragmented or tunnelled: not comparable field by field. */
   unclear: boolean;
 }
 
-const emptySide = (): Side => ({ packets: 0, bytes: 0, payloadBytes: 0, flags: 0, prefix: Buffer.alloc(0) });
+const emptySide = (): Side => ({ sizes: [], payloadBytes: 0, flags: 0, prefix: Buffer.alloc(0) });
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** The figures of a side both tshark's and our records give. */
+interface SideFigures {
+  packets: number;
+  bytes: number;
+  payloadBytes: number;
+  flags: number;
+  prefix: Buffer;
+}
+
+const figuresOf = (s: Side): SideFigures => ({ packets: s.sizes.length, bytes: sum(s.sizes), payloadBytes: s.payloadBytes, flags: s.flags, prefix: s.prefix });
 
 const FLAG_COUNTS = ['syn_count', 'synack_count', 'fin_count', 'rst_count', 'psh_count', 'ack_count', 'urg_count', 'ece_count', 'cwr_count'];
 
@@ -115,8 +120,7 @@ function tsharkConversations(path: string): Map<string, Conversation> {
     const dst = `${d4 || d6}/${tcp ? td : ud}`;
     const key = conversationKey(s4 || s6!, tcp ? ts! : us!, d4 || d6!, tcp ? td! : ud!, tcp ? '6' : '17');
     let c = conversations.get(key);
-    if (!c) conversations.set(key, (c = { packets: 0, sides: new Map([[src, emptySide()], [dst, emptySide()]]), ttlMin: 255, ttlMax: 0, flagCounts: flagCounts(0), times: [], sizes: new Map([[src, []], [dst, []]]), unclear: false }));
-    c.packets++;
+    if (!c) conversations.set(key, (c = { sides: new Map([[src, emptySide()], [dst, emptySide()]]), ttlMin: 255, ttlMax: 0, flagCounts: flagCounts(0), times: [], unclear: false }));
     if (capLen !== len || mf === '1' || mf === 'True' || (fragOffset && fragOffset !== '0') || src === dst) c.unclear = true;
     const [seconds, fraction = ''] = epoch!.split('.');
     // Nanoseconds, exactly: nanosecond captures keep theirs, and a double of microseconds since 1970 cannot.
@@ -126,10 +130,7 @@ function tsharkConversations(path: string): Map<string, Conversation> {
     c.ttlMax = Math.max(c.ttlMax, ttl);
     const side = c.sides.get(src)!;
     const payload = Buffer.from((tcp ? tcpPayload : udpPayload)!.replaceAll(':', ''), 'hex');
-    side.packets++;
-    const size = s4 ? Number(len4) : Number(plen6) + 40;
-    side.bytes += size;
-    c.sizes.get(src)!.push(size);
+    side.sizes.push(ipBytes(len4, plen6));
     side.payloadBytes += payload.length;
     side.flags |= tcp ? Number(flags) & 0xff : 0;
     if (tcp) for (const [name, n] of Object.entries(flagCounts(Number(flags)))) c.flagCounts[name]! += n;
@@ -141,7 +142,7 @@ function tsharkConversations(path: string): Map<string, Conversation> {
 /** Min, max, mean and population standard deviation; nulls without values, as the record has them. */
 function summary(values: number[]): (number | null)[] {
   if (values.length === 0) return [null, null, null, null];
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const mean = sum(values) / values.length;
   const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
   return [Math.min(...values), Math.max(...values), mean, Math.sqrt(variance)];
 }
@@ -169,7 +170,7 @@ function nearlyEqual(a: (number | null)[], b: (number | null)[]): boolean {
 }
 
 /** One side of one of our flow records, in the shape of tshark's. */
-function ourSide(f: FlowRecord, dir: 'fwd' | 'rev'): Side {
+function ourSide(f: FlowRecord, dir: 'fwd' | 'rev'): SideFigures {
   return {
     packets: f[`pkts_${dir}`] as number,
     bytes: f[`bytes_${dir}`] as number,
@@ -186,12 +187,7 @@ function ourSide(f: FlowRecord, dir: 'fwd' | 'rev'): Side {
  */
 async function compareConversations(path: string): Promise<{ compared: number; clear: number; wrong: unknown[] }> {
   const { flows } = await readFlows(path, { payloadBytes: PAYLOAD_BYTES });
-  const records = new Map<string, FlowRecord[]>();
-  for (const f of flows) {
-    if (f.proto !== 6 && f.proto !== 17) continue;
-    const key = conversationKey(f.src_ip as string, String(f.src_port), f.dst_ip as string, String(f.dst_port), String(f.proto));
-    records.set(key, [...(records.get(key) ?? []), f]);
-  }
+  const records = recordsByConversation(flows);
   let compared = 0;
   let clear = 0;
   const wrong: unknown[] = [];
@@ -199,15 +195,17 @@ async function compareConversations(path: string): Promise<{ compared: number; c
     if (!c.unclear) clear++;
     const mine = records.get(key);
     // One record holding every packet tshark shows: the same packets, so the same figures.
-    if (c.unclear || mine?.length !== 1 || (mine[0]!.pkts_fwd as number) + (mine[0]!.pkts_rev as number) !== c.packets) continue;
+    if (c.unclear || mine?.length !== 1 || packetsOf(mine[0]!) !== c.times.length) continue;
     const f = mine[0]!;
     compared++;
-    const theirs = { fwd: c.sides.get(`${f.src_ip}/${f.src_port}`), rev: c.sides.get(`${f.dst_ip}/${f.dst_port}`), ttl: [c.ttlMin, c.ttlMax], flagCounts: c.flagCounts, times: span(c.times) };
+    const fwd = c.sides.get(`${f.src_ip}/${f.src_port}`)!;
+    const rev = c.sides.get(`${f.dst_ip}/${f.dst_port}`)!;
+    const theirs = { fwd: figuresOf(fwd), rev: figuresOf(rev), ttl: [c.ttlMin, c.ttlMax], flagCounts: c.flagCounts, times: span(c.times) };
     const ours = { fwd: ourSide(f, 'fwd'), rev: ourSide(f, 'rev'), ttl: [f.ttl_min, f.ttl_max], flagCounts: Object.fromEntries(FLAG_COUNTS.map((n) => [n, f[n]])), times: [f.start_time, f.end_time] };
     if (!isDeepStrictEqual(ours, theirs)) wrong.push({ key, ours, theirs });
     const statistics = (dir: 'fwd' | 'rev') => ['min', 'max', 'mean', 'std'].map((s) => f[`pkt_size_${s}_${dir}`] as number | null);
     const ourStats = [statistics('fwd'), statistics('rev'), ['min', 'max', 'mean', 'std'].map((s) => f[`iat_${s}_us`] as number | null)];
-    const theirStats = [summary(c.sizes.get(`${f.src_ip}/${f.src_port}`)!), summary(c.sizes.get(`${f.dst_ip}/${f.dst_port}`)!), summary(gaps(c.times))];
+    const theirStats = [summary(fwd.sizes), summary(rev.sizes), summary(gaps(c.times))];
     if (!ourStats.every((o, i) => nearlyEqual(o, theirStats[i]!))) wrong.push({ key, ourStats, theirStats });
   }
   return { compared, clear, wrong };
@@ -219,12 +217,10 @@ describe.skipIf(!canCompare)('flows agree with tshark', () => {
     expect(error).toBeUndefined();
 
     const ours: Totals = new Map();
-    for (const f of flows) {
-      if (f.proto !== 6 && f.proto !== 17) continue;
-      const key = conversationKey(f.src_ip as string, String(f.src_port), f.dst_ip as string, String(f.dst_port), String(f.proto));
-      add(ours, key, (f.pkts_fwd as number) + (f.pkts_rev as number), (f.bytes_fwd as number) + (f.bytes_rev as number));
-    }
-    const theirs = tsharkTotals(path);
+    for (const [key, records] of recordsByConversation(flows)) for (const f of records) add(ours, key, packetsOf(f), bytesOf(f));
+    // TCP and UDP packets over exactly one IP header, the way tshark sees them.
+    const theirs: Totals = new Map();
+    for (const [key, c] of tsharkConversations(path)) add(theirs, key, c.times.length, sum([...c.sides.values()].map((side) => sum(side.sizes))));
 
     // Packets the decoder refused as malformed may be ones tshark still
     // shows; each can disagree with tshark on at most one conversation.
@@ -236,7 +232,7 @@ describe.skipIf(!canCompare)('flows agree with tshark', () => {
     expect([...ours.keys()].filter((k) => !theirs.has(k))).toEqual([]);
 
     // Every decoded packet is in exactly one flow record.
-    const inFlows = flows.reduce((n, f) => n + (f.pkts_fwd as number) + (f.pkts_rev as number), 0);
+    const inFlows = flows.reduce((n, f) => n + packetsOf(f), 0);
     expect(inFlows).toBe(stats.decoded);
     expect(stats.decoded + stats.skipped).toBe(stats.packets);
   });
@@ -270,13 +266,13 @@ describe.skipIf(!canCompare)('flows agree with tshark', () => {
     const { flows } = await readFlows(path);
     const ours: Totals = new Map();
     for (const f of flows) {
-      if (f.proto === 1 || f.proto === 58) add(ours, [f.src_ip, f.dst_ip].sort().join(' '), (f.pkts_fwd as number) + (f.pkts_rev as number), (f.bytes_fwd as number) + (f.bytes_rev as number));
+      if (f.proto === 1 || f.proto === 58) add(ours, [f.src_ip, f.dst_ip].sort().join(' '), packetsOf(f), bytesOf(f));
     }
     // The outer header's addresses and length: an ICMP error also shows those of the packet it quotes.
     const theirs: Totals = new Map();
     for (const row of tsharkFields(path, ['ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'ip.len', 'ipv6.plen'], 'icmp or icmpv6')) {
       const [s4, d4, s6, d6, len4, plen6] = row.map((v) => v.split('|')[0]!);
-      add(theirs, [s4 || s6, d4 || d6].sort().join(' '), 1, s4 ? Number(len4) : Number(plen6) + 40);
+      add(theirs, [s4 || s6, d4 || d6].sort().join(' '), 1, ipBytes(len4, plen6));
     }
     expect(ours).toEqual(theirs);
   });
