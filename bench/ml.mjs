@@ -73,15 +73,16 @@ async function main() {
   const flows = batches.reduce((n, b) => n + b.numRows, 0);
 
   const rates = [];
-  const timeBatches = (each) => best(opts.runs, async () => {
+  /** Best time of `each` over every item (the batches, or matrices made from them). */
+  const timeEach = (items, each) => best(opts.runs, async () => {
     const t = performance.now();
-    for (const b of batches) await each(b);
+    for (const item of items) await each(item);
     return seconds(t);
   });
 
   log('forest features');
   const into = new Float32Array(Math.max(...batches.map((b) => b.numRows)) * core.FLOW_FEATURE_NAMES.length);
-  const featureSeconds = await timeBatches((b) => core.flowFeatures(b, into));
+  const featureSeconds = await timeEach(batches, (b) => core.flowFeatures(b, into));
   rates.push(['forest: features (flowFeatures, one reused buffer)', featureSeconds.toFixed(2), fmtInt(flows / featureSeconds), 'flows/s']);
 
   // The model alone, on feature matrices made beforehand.
@@ -90,11 +91,7 @@ async function main() {
   for (const spinning of [true, false]) {
     log(`forest model, spinning ${spinning}`);
     const scorer = await core.OnnxForestScorer.create(forestModel.onnx, { spinning });
-    const s = await best(opts.runs, async () => {
-      const t = performance.now();
-      for (const m of matrices) await scorer.score(m);
-      return seconds(t);
-    });
+    const s = await timeEach(matrices, (m) => scorer.score(m));
     await scorer.release();
     forestRate = Math.max(forestRate, flows / s);
     rates.push([`forest model: onnxruntime, batches of 8,192 (spinning: ${spinning})`, s.toFixed(2), fmtInt(flows / s), 'flows/s']);
@@ -102,7 +99,7 @@ async function main() {
 
   log('forest end to end (FlowScoring)');
   const scoring = await core.FlowScoring.load(core.DEFAULT_FOREST_MODEL, { spinning: false });
-  const endToEndSeconds = await timeBatches((b) => scoring.score(b));
+  const endToEndSeconds = await timeEach(batches, (b) => scoring.score(b));
   const mlAlerts = scoring.finish().length;
   await scoring.close();
   const endToEndRate = flows / endToEndSeconds;

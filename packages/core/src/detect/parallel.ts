@@ -6,7 +6,6 @@
  * for the workers: `observe` resolves once there is room, which holds the
  * capture back instead of queueing batches without bound.
  *
- *
  * The workers outlive a capture: `finish` gives its alerts and starts every
  * detector afresh for the next one, so an ingest of many files starts its
  * threads, reads its lists and compiles the detectors' code once (a cold
