@@ -13,6 +13,14 @@ export interface Detector {
    * One flow record. Flows arrive when they end, so an unanswered probe can
    * come minutes after flows that started later: windows count by each
    * flow's own start time, never by the arrival clock.
+   *
+   * It runs for every flow, so its common path allocates nothing it can
+   * avoid. In particular it declares no closures: V8 allocates the
+   * variables a closure captures (a context, and a boxed number for each
+   * double) each time the function that declares them is called, whether
+   * or not the closure is reached. Detectors report an episode
+   * (EpisodeBook.note and its callbacks) from a method of their own, called
+   * only when a threshold is crossed or an episode is open.
    */
   observe(view: FlowView, row: number): void;
   /**

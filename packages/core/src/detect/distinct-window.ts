@@ -103,9 +103,20 @@ export function windowOf<K, T>(windows: Map<K, DistinctWindow<T>>, key: K, windo
   return w;
 }
 
+/**
+ * Deletes the entries whose value `expired` says are. Through forEach: a
+ * for…of over the entries makes an array per entry, and a prune goes over
+ * up to maxKeys of them every few thousand flows.
+ */
+export function deleteWhere<K, V>(map: Map<K, V>, expired: (value: V) => boolean): void {
+  map.forEach((value, key) => {
+    if (expired(value)) map.delete(key);
+  });
+}
+
 /** Drops the windows whose newest observation has left them. */
 export function dropExpired<K>(windows: Map<K, { readonly lastTime: number; readonly windowUs: number }>, clockUs: number): void {
-  for (const [key, w] of windows) if (w.lastTime < clockUs - w.windowUs) windows.delete(key);
+  deleteWhere(windows, (w) => w.lastTime < clockUs - w.windowUs);
 }
 
 /**
@@ -118,8 +129,12 @@ export function dropExpired<K>(windows: Map<K, { readonly lastTime: number; read
 export function evictQuietest<K, V>(map: Map<K, V>, max: number, lastUse: (v: V) => number): number {
   if (map.size <= max) return 0;
   const before = map.size;
-  const times = Array.from(map.values(), lastUse).sort((a, b) => a - b);
-  const cutoff = times[before - Math.floor(max * 0.9) - 1]!;
-  for (const [key, v] of map) if (lastUse(v) <= cutoff) map.delete(key);
+  const times = new Float64Array(before);
+  let i = 0;
+  map.forEach((v) => {
+    times[i++] = lastUse(v);
+  });
+  const cutoff = times.sort()[before - Math.floor(max * 0.9) - 1]!;
+  deleteWhere(map, (v) => lastUse(v) <= cutoff);
   return before - map.size;
 }

@@ -58,8 +58,8 @@
 import type { Alert } from '../alert.js';
 import { DEFAULT_DETECTION } from '../config.js';
 import type { Detector } from '../detector.js';
-import { evictQuietest } from '../distinct-window.js';
-import { addSample, EpisodeBook } from '../episodes.js';
+import { deleteWhere, evictQuietest } from '../distinct-window.js';
+import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { median } from '../stats.js';
 
@@ -173,7 +173,17 @@ export class BeaconingDetector implements Detector {
     if (jitter > c.maxJitter) return;
     const duration = median(s.ends.map((e, i) => e - s.starts[i]!));
     if (duration > c.maxDutyCycle * period) return;
+    this.#report(v, row, key, s, period, mad, jitter, duration);
+  }
 
+  /** Opens or extends the series' episode (apart from observe: see Detector.observe). */
+  #report(v: FlowView, row: number, key: string, s: Series, period: number, mad: number, jitter: number, duration: number): void {
+    const c = this.config.beaconing;
+    const proto = v.proto[row]!;
+    const port = v.dstPort[row]!;
+    const src = v.srcIp(row);
+    const dst = v.dstIp(row);
+    const t = v.start(row);
     s.episode ??= `${key}#${this.#nextEpisode++}`;
     s.lastEvidence = Math.max(s.lastEvidence, t);
     s.episodeGapUs = Math.max(this.config.episodeGapSeconds * 1e6, 3 * period);
@@ -199,7 +209,7 @@ export class BeaconingDetector implements Detector {
         a.details.median_duration_seconds = round3(duration / 1e6);
         if (n >= c.highConnections) a.severity = 2;
         a.message = `beaconing: ${src} contacts ${dst}:${port}/${protoName} every ${round3(period / 1e6)} s (${n} times, jitter ${Math.round(jitter * 100)} %)`;
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }
@@ -230,7 +240,7 @@ export class BeaconingDetector implements Detector {
 
   prune(clockUs: number, maxKeys: number): number {
     const horizon = clockUs - this.config.beaconing.maxPeriodSeconds * 1e6;
-    for (const [key, s] of this.#series) if (s.lastCheckIn < horizon) this.#series.delete(key);
+    deleteWhere(this.#series, (s) => s.lastCheckIn < horizon);
     return evictQuietest(this.#series, maxKeys, (s) => s.lastCheckIn);
   }
 

@@ -38,8 +38,8 @@
 import type { Alert } from '../alert.js';
 import { DEFAULT_DETECTION } from '../config.js';
 import type { Detector } from '../detector.js';
-import { evictQuietest } from '../distinct-window.js';
-import { addSample, EpisodeBook } from '../episodes.js';
+import { deleteWhere, evictQuietest } from '../distinct-window.js';
+import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { median } from '../stats.js';
 
@@ -194,6 +194,19 @@ export class BruteForceDetector implements Detector {
       spreadRev = spread(window.sizes(1));
       if (spreadRev > maxSpread) return;
     }
+    this.#report(v, row, key, window, service, http, spreadFwd, spreadRev);
+  }
+
+  /** Opens or extends the attempts' episode (apart from observe: see Detector.observe). */
+  #report(v: FlowView, row: number, key: string, window: Attempts, service: string, http: boolean, spreadFwd: number, spreadRev: number): void {
+    const c = this.config.bruteForce;
+    const minAttempts = http ? c.http.minAttempts : c.minAttempts;
+    const highAttempts = http ? c.http.highAttempts : c.highAttempts;
+    const maxSpread = http ? c.http.maxSizeSpread : c.maxSizeSpread;
+    const src = v.srcIp(row);
+    const dst = v.dstIp(row);
+    const port = v.dstPort[row]!;
+    const t = v.start(row);
     this.#episodes.note(
       key,
       t,
@@ -214,14 +227,14 @@ export class BruteForceDetector implements Detector {
         a.details.max_attempts_in_window = Math.max(a.details.max_attempts_in_window as number, window.count);
         if (window.count >= highAttempts) a.severity = 2;
         a.message = `brute force: ${src} made ${a.details.attempts as number} short ${service} connections to ${dst}:${port}`;
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }
 
   prune(clockUs: number, maxKeys: number): number {
     const oldestUs = clockUs - this.config.bruteForce.windowSeconds * 1e6;
-    for (const [key, w] of this.#attempts) if (w.lastTime <= oldestUs) this.#attempts.delete(key);
+    deleteWhere(this.#attempts, (w) => w.lastTime <= oldestUs);
     this.#episodes.closeQuiet(clockUs);
     return evictQuietest(this.#attempts, maxKeys, (w) => w.lastTime);
   }

@@ -20,8 +20,8 @@
 import type { AddressKey } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { DistinctWindow, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
-import { addSample, EpisodeBook } from '../episodes.js';
+import { deleteWhere, DistinctWindow, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
+import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
 /**
@@ -120,11 +120,20 @@ export class DdosDetector implements Detector {
     }
     if (drop) target.packets.splice(0, drop);
 
-    const { minSources, minPackets, criticalPackets, windowSeconds, baselineFactor, baselineBins } = this.config;
+    const { minSources, minPackets, baselineFactor, baselineBins } = this.config;
     const usual = target.bins >= baselineBins ? baselineFactor * target.baseline : 0;
     const over = target.sources.size >= minSources && target.packetsInWindow >= minPackets && target.packetsInWindow >= usual;
     if (over) target.binExcluded = true;
-    if (!over && !this.#episodes.isOpen(dst)) return;
+    if (over || this.#episodes.isOpen(dst)) this.#report(v, row, target, usual);
+  }
+
+  /** Opens or extends the target's episode (apart from observe: see Detector.observe). */
+  #report(v: FlowView, row: number, target: Target, usual: number): void {
+    const { minSources, minPackets, criticalPackets, windowSeconds } = this.config;
+    const dst = v.dstKey(row);
+    const src = v.srcKey(row);
+    const packets = v.pktsFwd[row]!;
+    const t = v.start(row);
     const reflection = target.amplifiedInWindow * 2 > target.packetsInWindow;
     this.#episodes.note(
       dst,
@@ -156,7 +165,7 @@ export class DdosDetector implements Detector {
           a.details.kind === 'udp_amplification'
             ? `DDoS (UDP amplification via port ${a.details.reflector_port}): ${sources.size} reflectors flooding ${a.dst_ip}`
             : `DDoS: ${sources.size} sources flooding ${a.dst_ip}`;
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }
@@ -179,11 +188,8 @@ export class DdosDetector implements Detector {
     const { windowSeconds, baselineFactor, baselineBins, minPackets } = this.config;
     const windowUs = windowSeconds * 1e6;
     const horizonUs = BASELINE_HORIZON * baselineBins * windowUs;
-    for (const [key, t] of this.#targets) {
-      if (t.lastSeen >= clockUs - windowUs) continue;
-      // A quiet target is kept only while its baseline would raise the bar above minPackets.
-      if (t.lastSeen < clockUs - horizonUs || baselineFactor * t.baseline < minPackets) this.#targets.delete(key);
-    }
+    // A quiet target is kept only while its baseline would raise the bar above minPackets.
+    deleteWhere(this.#targets, (t) => t.lastSeen < clockUs - windowUs && (t.lastSeen < clockUs - horizonUs || baselineFactor * t.baseline < minPackets));
     this.#episodes.closeQuiet(clockUs);
     return evictQuietest(this.#targets, maxKeys, (t) => t.lastSeen);
   }

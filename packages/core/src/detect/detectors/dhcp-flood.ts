@@ -12,7 +12,7 @@
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
 import { DistinctWindow, MAX_COUNTED } from '../distinct-window.js';
-import { addSample, EpisodeBook } from '../episodes.js';
+import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
 export interface DhcpFloodConfig {
@@ -68,16 +68,22 @@ export class DhcpFloodDetector implements Detector {
     const client = payload.length > 0 ? dhcpClientAddress(payload) : `ip:${v.srcIp(row)}`;
     if (client === undefined) return;
     const t = v.start(row);
-    const { minMessages, criticalMessages, windowSeconds } = this.config;
+    const { minMessages, criticalMessages } = this.config;
     // Each packet is a message; capped so one huge flow cannot grow the window without bound.
     const messages = Math.min(v.pktsFwd[row]!, criticalMessages);
     for (let i = 0; i < messages; i++) this.#messages.add(t, client);
+    this.#sources.add(t, v.srcIp(row));
+    this.#servers.add(t, v.dstIp(row));
+    for (const w of [this.#messages, this.#sources, this.#servers]) w.expire(t);
+    if (this.#messages.entries >= minMessages || this.#episodes.isOpen(EPISODE_KEY)) this.#report(v, row, client, messages);
+  }
+
+  /** Opens or extends the flood's episode (apart from observe: see Detector.observe). */
+  #report(v: FlowView, row: number, client: string, messages: number): void {
+    const { minMessages, criticalMessages, windowSeconds } = this.config;
+    const t = v.start(row);
     const src = v.srcIp(row);
     const dst = v.dstIp(row);
-    this.#sources.add(t, src);
-    this.#servers.add(t, dst);
-    for (const w of [this.#messages, this.#sources, this.#servers]) w.expire(t);
-    if (this.#messages.entries < minMessages && !this.#episodes.isOpen(EPISODE_KEY)) return;
     const seen = this.#seen;
     this.#episodes.note(
       EPISODE_KEY,
@@ -112,7 +118,7 @@ export class DhcpFloodDetector implements Detector {
         a.message =
           `DHCP flood: ${d.messages} client messages (${d.max_messages_in_window} within ${windowSeconds} s) ` +
           `from ${seen.clients.size} hardware addresses and ${seen.sources.size} IP addresses`;
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }

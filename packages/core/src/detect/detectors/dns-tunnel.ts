@@ -49,7 +49,7 @@
  */
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { DistinctWindow, evictQuietest } from '../distinct-window.js';
+import { deleteWhere, DistinctWindow, evictQuietest } from '../distinct-window.js';
 import { type DnsQuestion, escapeLabel, parseDnsMessages } from '../dns.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
@@ -432,7 +432,7 @@ export class DnsTunnelDetector implements Detector {
   }
 
   prune(clockUs: number, maxKeys: number): number {
-    for (const [key, e] of this.#evidence) if (e.flows.lastTime < clockUs - e.flows.windowUs) this.#evidence.delete(key);
+    deleteWhere(this.#evidence, (e) => e.flows.lastTime < clockUs - e.flows.windowUs);
     this.#episodes.closeQuiet(clockUs);
     for (const key of this.#examples.keys()) if (!this.#episodes.isOpen(key)) this.#examples.delete(key);
     return evictQuietest(this.#evidence, maxKeys, (e) => e.flows.lastTime);

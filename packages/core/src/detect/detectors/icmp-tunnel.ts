@@ -199,8 +199,12 @@ export class IcmpTunnelDetector implements Detector {
       enough && meanPayload >= t.minMeanPayload && std >= t.minSizeStd && 'payload_size',
       enough && window.randomFlows > 0 && 'payload_content',
     ].filter((k): k is string => k !== false);
-    if (crossed.length === 0 && !this.#episodes.isOpen(key)) return;
-    const w = window;
+    if (crossed.length > 0 || this.#episodes.isOpen(key)) this.#report(key, flow, window, crossed, client, server, proto);
+  }
+
+  /** Opens or extends the pair's episode (apart from observe: see Detector.observe). */
+  #report(key: string, flow: Flow, w: PairWindow, crossed: string[], client: string, server: string, proto: number): void {
+    const t = this.thresholds;
     this.#episodes.note(
       key,
       flow.time,

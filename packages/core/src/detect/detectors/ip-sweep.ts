@@ -13,7 +13,8 @@ import { type AddressKey, addressWith } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { addSample } from '../episodes.js';
+import type { DistinctWindow } from '../distinct-window.js';
+import { addFlowSample } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { WindowedEpisodes } from '../windowed-episodes.js';
 
@@ -62,11 +63,15 @@ export class IpSweepDetector implements Detector {
     const code = this.#service(v, row);
     if (code < 0) return;
     const key = addressWith(v.srcKey(row), code);
+    const window = this.#sweeps.add(key, v.start(row), v.dstKey(row));
+    if (window.size >= this.config.ipSweep.minHosts || this.#sweeps.isOpen(key)) this.#report(v, row, key, code, window);
+  }
+
+  /** Opens or extends the sweep's episode (apart from observe: see Detector.observe). */
+  #report(v: FlowView, row: number, key: number | string, code: number, window: DistinctWindow<AddressKey>): void {
     const { windowSeconds, minHosts, highHosts } = this.config.ipSweep;
     const dst = v.dstKey(row);
     const t = v.start(row);
-    const window = this.#sweeps.add(key, t, dst);
-    if (window.size < minHosts && !this.#sweeps.isOpen(key)) return;
     this.#sweeps.note(
       key,
       t,
@@ -82,7 +87,7 @@ export class IpSweepDetector implements Detector {
         a.details.distinct_hosts = hosts.size;
         if (hosts.size >= highHosts) a.severity = 2;
         a.message = `host sweep: ${a.src_ip} probed ${hosts.size} hosts on ${a.details.service}`;
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }

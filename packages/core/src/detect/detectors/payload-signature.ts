@@ -22,7 +22,7 @@
 import type { Alert, Severity } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { addSample, EpisodeBook } from '../episodes.js';
+import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { latin1, loadSignatures, type Signature, SHIPPED_SIGNATURES, urlDecode } from '../signatures.js';
 
@@ -148,7 +148,7 @@ export class PayloadSignatureDetector implements Detector {
       }),
       (a) => {
         a.details.flows = (a.details.flows as number) + 1;
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }

@@ -9,7 +9,8 @@
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { addSample } from '../episodes.js';
+import type { DistinctWindow } from '../distinct-window.js';
+import { addFlowSample } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { WindowedEpisodes } from '../windowed-episodes.js';
 
@@ -26,11 +27,17 @@ export class PortScanDetector implements Detector {
     const src = v.srcIp(row);
     const dst = v.dstIp(row);
     const key = `${src}>${dst}`;
+    const window = this.#scans.add(key, v.start(row), v.dstPort[row]!);
+    if (window.size >= this.config.portScan.minPorts || this.#scans.isOpen(key)) this.#report(v, row, key, window);
+  }
+
+  /** Opens or extends the scan's episode (apart from observe: see Detector.observe). */
+  #report(v: FlowView, row: number, key: string, window: DistinctWindow<number>): void {
     const { windowSeconds, minPorts, highPorts } = this.config.portScan;
+    const src = v.srcIp(row);
+    const dst = v.dstIp(row);
     const port = v.dstPort[row]!;
     const t = v.start(row);
-    const window = this.#scans.add(key, t, port);
-    if (window.size < minPorts && !this.#scans.isOpen(key)) return;
     this.#scans.note(
       key,
       t,
@@ -46,7 +53,7 @@ export class PortScanDetector implements Detector {
         a.details.max_ports_in_window = Math.max((a.details.max_ports_in_window as number) ?? 0, window.size);
         if (ports.size >= highPorts) a.severity = 2;
         a.message = `port scan: ${src} probed ${ports.size} ports of ${dst}`;
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }

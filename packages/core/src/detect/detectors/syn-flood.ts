@@ -11,7 +11,8 @@ import { type AddressKey, addressWith } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { addSample } from '../episodes.js';
+import type { DistinctWindow } from '../distinct-window.js';
+import { addFlowSample } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { WindowedEpisodes } from '../windowed-episodes.js';
 
@@ -29,13 +30,17 @@ export class SynFloodDetector implements Detector {
     // Never completed: unanswered, refused, or answered with a SYN-ACK that was never acknowledged (OTH after a SYN: a server with SYN cookies).
     const halfOpen = state === 'OTH' && v.payloadFwd[row] === 0 && v.payloadRev[row] === 0;
     if (state !== 'S0' && state !== 'REJ' && state !== 'RSTOS0' && !halfOpen) return;
-    const port = v.dstPort[row]!;
-    const key = addressWith(v.dstKey(row), port);
+    const key = addressWith(v.dstKey(row), v.dstPort[row]!);
+    const window = this.#floods.add(key, v.start(row), v.srcKey(row));
+    if (window.entries >= this.config.synFlood.minAttempts || this.#floods.isOpen(key)) this.#report(v, row, key, window);
+  }
+
+  /** Opens or extends the flood's episode (apart from observe: see Detector.observe). */
+  #report(v: FlowView, row: number, key: number | string, window: DistinctWindow<AddressKey>): void {
     const { windowSeconds, minAttempts, criticalAttempts } = this.config.synFlood;
+    const port = v.dstPort[row]!;
     const t = v.start(row);
     const src = v.srcKey(row);
-    const window = this.#floods.add(key, t, src);
-    if (window.entries < minAttempts && !this.#floods.isOpen(key)) return;
     this.#floods.note(
       key,
       t,
@@ -51,7 +56,7 @@ export class SynFloodDetector implements Detector {
         a.details.max_attempts_in_window = Math.max((a.details.max_attempts_in_window as number) ?? 0, window.entries);
         if (window.entries >= criticalAttempts) a.severity = 1;
         a.message = `SYN flood: ${a.details.attempts} unanswered SYNs to ${a.dst_ip}:${port} from ${sources.size} sources`;
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }

@@ -15,7 +15,7 @@
 import type { Alert } from '../alert.js';
 import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
-import { addSample, EpisodeBook } from '../episodes.js';
+import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { type Indicator, type IndicatorList, IndicatorSet, loadIndicators } from '../indicators.js';
 
@@ -135,7 +135,7 @@ export class ThreatIntelDetector implements Detector {
         a.details.flows = (a.details.flows as number) + 1;
         const seen = a.details.matched as string[];
         if (seen.length < SAMPLE_QUERIES && !seen.includes(matched)) seen.push(matched);
-        addSample(a, v.communityId(row));
+        addFlowSample(a, v, row);
       },
     );
   }

@@ -12,7 +12,7 @@
 import { type AddressKey, addressText } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { evictQuietest } from '../distinct-window.js';
+import { deleteWhere, evictQuietest } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -122,7 +122,7 @@ export class TrafficSpikeDetector implements Detector {
 
   prune(clockUs: number, maxKeys: number): number {
     const horizon = Math.floor(clockUs / (this.config.binSeconds * 1e6)) - 10 * this.config.warmupBins;
-    for (const [host, h] of this.#hosts) if (h.bin < horizon) this.#hosts.delete(host);
+    deleteWhere(this.#hosts, (h) => h.bin < horizon);
     this.#episodes.closeQuiet(clockUs);
     return evictQuietest(this.#hosts, maxKeys, (h) => h.bin);
   }
