@@ -10,19 +10,29 @@ import type { FlowView } from './flow-view.js';
 /** Sample Community IDs kept per alert, enough to pull up the flows. */
 export const SAMPLE_FLOWS = 5;
 
-/** Episodes by key: whatever names an attacker/victim pair for the detector (a string, an address key). */
+/**
+ * Episodes by key: whatever names an attacker/victim pair for the detector (a string, an address key).
+ *
+ * An alert's message is written once, when its episode is over (closed, or
+ * drained at the end), by `describe` from the alert's final figures: an
+ * episode of a flood is updated by every flow, and writing the message each
+ * time was a fifth of the ddos detector's time.
+ */
 export class EpisodeBook<K = string> {
   #open = new Map<K, Alert>();
   #closed: Alert[] = [];
 
-  /** Evidence quieter than this ends an episode. */
-  constructor(readonly gapUs: number) {}
+  /** Evidence quieter than `gapUs` ends an episode. Without `describe`, the message is the one the detector set. */
+  constructor(
+    readonly gapUs: number,
+    private readonly describe?: (a: Alert) => string,
+  ) {}
 
   /** Opens the episode of `key` with `open()` or extends it; `update` applies the new evidence. */
   note(key: K, timeUs: number, open: () => Alert, update: (a: Alert) => void): void {
     let alert = this.#open.get(key);
     if (alert && timeUs - alert.end > this.gapUs) {
-      this.#closed.push(alert);
+      this.#close(alert);
       alert = undefined;
     }
     if (!alert) {
@@ -41,15 +51,21 @@ export class EpisodeBook<K = string> {
   closeQuiet(nowUs: number): void {
     for (const [key, alert] of this.#open) {
       if (nowUs - alert.end > this.gapUs) {
-        this.#closed.push(alert);
+        this.#close(alert);
         this.#open.delete(key);
       }
     }
   }
 
+  #close(alert: Alert): void {
+    if (this.describe) alert.message = this.describe(alert);
+    this.#closed.push(alert);
+  }
+
   /** Every alert, closed and open, in start order; the book is then empty. */
   drain(): Alert[] {
-    const all = [...this.#closed, ...this.#open.values()].sort((a, b) => a.start - b.start);
+    for (const alert of this.#open.values()) this.#close(alert);
+    const all = this.#closed.sort((a, b) => a.start - b.start);
     this.#closed = [];
     this.#open.clear();
     return all;

@@ -16,11 +16,13 @@ export class WindowedEpisodes<K, V> {
   #distinct = new Map<K, Set<V>>(); // per open episode: every value seen
   #episodes: EpisodeBook<K>;
 
+  /** `describe` writes each alert's message as its episode ends (see EpisodeBook). */
   constructor(
     readonly windowUs: number,
     episodeGapUs: number,
+    describe: (a: Alert) => string,
   ) {
-    this.#episodes = new EpisodeBook<K>(episodeGapUs);
+    this.#episodes = new EpisodeBook<K>(episodeGapUs, describe);
   }
 
   /** Records `value` for `key` at `timeUs`; the key's window, for the detector's threshold. */

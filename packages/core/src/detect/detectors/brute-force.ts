@@ -150,7 +150,10 @@ export class BruteForceDetector implements Detector {
       bruteForce: DEFAULT_BRUTE_FORCE,
     },
   ) {
-    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+    this.#episodes = new EpisodeBook(
+      config.episodeGapSeconds * 1e6,
+      (a) => `brute force: ${a.src_ip} made ${a.details.attempts} short ${a.details.service} connections to ${a.dst_ip}:${a.dst_port}`,
+    );
   }
 
   observe(v: FlowView, row: number): void {
@@ -226,7 +229,6 @@ export class BruteForceDetector implements Detector {
         a.details.attempts = (a.details.attempts as number) + 1;
         a.details.max_attempts_in_window = Math.max(a.details.max_attempts_in_window as number, window.count);
         if (window.count >= highAttempts) a.severity = 2;
-        a.message = `brute force: ${src} made ${a.details.attempts as number} short ${service} connections to ${dst}:${port}`;
         addFlowSample(a, v, row);
       },
     );

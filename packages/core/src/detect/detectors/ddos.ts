@@ -81,7 +81,11 @@ export class DdosDetector implements Detector {
   #sources = new Map<AddressKey, Set<AddressKey>>();
 
   constructor(private readonly config: DdosConfig = DEFAULT_DDOS) {
-    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6, (a) =>
+      a.details.kind === 'udp_amplification'
+        ? `DDoS (UDP amplification via port ${a.details.reflector_port}): ${a.details.distinct_sources} reflectors flooding ${a.dst_ip}`
+        : `DDoS: ${a.details.distinct_sources} sources flooding ${a.dst_ip}`,
+    );
   }
 
   observe(v: FlowView, row: number): void {
@@ -161,10 +165,6 @@ export class DdosDetector implements Detector {
           a.proto = 17;
         } else a.details.kind ??= 'many_sources';
         if (target.packetsInWindow >= criticalPackets) a.severity = 1;
-        a.message =
-          a.details.kind === 'udp_amplification'
-            ? `DDoS (UDP amplification via port ${a.details.reflector_port}): ${sources.size} reflectors flooding ${a.dst_ip}`
-            : `DDoS: ${sources.size} sources flooding ${a.dst_ip}`;
         addFlowSample(a, v, row);
       },
     );

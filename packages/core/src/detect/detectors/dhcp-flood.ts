@@ -58,7 +58,12 @@ export class DhcpFloodDetector implements Detector {
     this.#messages = new DistinctWindow(config.windowSeconds * 1e6);
     this.#sources = new DistinctWindow(config.windowSeconds * 1e6);
     this.#servers = new DistinctWindow(config.windowSeconds * 1e6);
-    this.#episodes = new EpisodeBook(episodeGapSeconds * 1e6);
+    this.#episodes = new EpisodeBook(
+      episodeGapSeconds * 1e6,
+      ({ details: d }) =>
+        `DHCP flood: ${d.messages} client messages (${d.max_messages_in_window} within ${d.window_seconds} s) ` +
+        `from ${d.client_hardware_addresses} hardware addresses and ${d.source_addresses} IP addresses`,
+    );
   }
 
   observe(v: FlowView, row: number): void {
@@ -115,9 +120,6 @@ export class DhcpFloodDetector implements Detector {
         a.dst_ip = seen.servers.size === 1 ? dst : undefined;
         if (a.src_ip === undefined) delete a.src_ip;
         if (a.dst_ip === undefined) delete a.dst_ip;
-        a.message =
-          `DHCP flood: ${d.messages} client messages (${d.max_messages_in_window} within ${windowSeconds} s) ` +
-          `from ${seen.clients.size} hardware addresses and ${seen.sources.size} IP addresses`;
         addFlowSample(a, v, row);
       },
     );

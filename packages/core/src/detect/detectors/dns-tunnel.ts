@@ -347,7 +347,11 @@ export class DnsTunnelDetector implements Detector {
   /** `config`: a DetectionSettings, or just the episode gap (default 300 s, as DEFAULT_DETECTION: not imported, config.ts imports this file). */
   constructor(config: { episodeGapSeconds: number; dnsTunnel?: DnsTunnelConfig } = { episodeGapSeconds: 300 }) {
     this.thresholds = config.dnsTunnel ?? DEFAULT_DNS_TUNNEL;
-    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6, (a) => {
+      const d = a.details;
+      const where = d.parent === null ? 'names too long for the prefix' : `*.${d.parent}`;
+      return `DNS tunnel: ${a.src_ip} asked ${d.queries} queries for ${where} via ${a.dst_ip} (${(d.evidence as string[]).join(', ')})`;
+    });
   }
 
   observe(v: FlowView, row: number): void {
@@ -405,8 +409,6 @@ export class DnsTunnelDetector implements Detector {
         const kinds = d.evidence as string[];
         for (const k of crossed) if (!kinds.includes(k)) kinds.push(k);
         if (kinds.length >= 2) a.severity = 2;
-        const where = c.parent === '' ? 'names too long for the prefix' : `*.${c.parent}`;
-        a.message = `DNS tunnel: ${client} asked ${d.queries as number} queries for ${where} via ${a.dst_ip} (${kinds.join(', ')})`;
       },
     );
   }

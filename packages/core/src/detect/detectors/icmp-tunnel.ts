@@ -162,7 +162,11 @@ export class IcmpTunnelDetector implements Detector {
   /** `config`: a DetectionSettings, or just the episode gap (default 300 s, as DEFAULT_DETECTION: not imported, config.ts imports this file). */
   constructor(config: { episodeGapSeconds: number; icmpTunnel?: IcmpTunnelConfig } = { episodeGapSeconds: 300 }) {
     this.thresholds = config.icmpTunnel ?? DEFAULT_ICMP_TUNNEL;
-    this.#episodes = new EpisodeBook(config.episodeGapSeconds * 1e6);
+    this.#episodes = new EpisodeBook(
+      config.episodeGapSeconds * 1e6,
+      ({ src_ip, dst_ip, details: d }) =>
+        `ICMP tunnel: ${src_ip} and ${dst_ip} exchanged ${d.packets} echo packets, ${d.payload_bytes} payload bytes (${(d.evidence as string[]).join(', ')})`,
+    );
   }
 
   observe(v: FlowView, row: number): void {
@@ -228,7 +232,6 @@ export class IcmpTunnelDetector implements Detector {
         const kinds = a.details.evidence as string[];
         for (const k of crossed) if (!kinds.includes(k)) kinds.push(k);
         if (kinds.length >= 2) a.severity = 2;
-        a.message = `ICMP tunnel: ${client} and ${server} exchanged ${a.details.packets as number} echo packets, ${a.details.payload_bytes as number} payload bytes (${kinds.join(', ')})`;
       },
     );
   }

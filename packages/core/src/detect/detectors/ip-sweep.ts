@@ -41,7 +41,11 @@ export class IpSweepDetector implements Detector {
   #sweeps: WindowedEpisodes<number | string, AddressKey>; // per source and service: hosts probed
 
   constructor(private readonly config: DetectionSettings) {
-    this.#sweeps = new WindowedEpisodes(config.ipSweep.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);
+    this.#sweeps = new WindowedEpisodes(
+      config.ipSweep.windowSeconds * 1e6,
+      config.episodeGapSeconds * 1e6,
+      (a) => `host sweep: ${a.src_ip} probed ${a.details.distinct_hosts} hosts on ${a.details.service}`,
+    );
   }
 
   /** The code of the service swept, or -1 if the flow is not a probe. */
@@ -86,7 +90,6 @@ export class IpSweepDetector implements Detector {
         a.details.flows = (a.details.flows as number) + 1;
         a.details.distinct_hosts = hosts.size;
         if (hosts.size >= highHosts) a.severity = 2;
-        a.message = `host sweep: ${a.src_ip} probed ${hosts.size} hosts on ${a.details.service}`;
         addFlowSample(a, v, row);
       },
     );

@@ -19,7 +19,11 @@ export class PortScanDetector implements Detector {
   #scans: WindowedEpisodes<string, number>;
 
   constructor(private readonly config: DetectionSettings) {
-    this.#scans = new WindowedEpisodes(config.portScan.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);
+    this.#scans = new WindowedEpisodes(
+      config.portScan.windowSeconds * 1e6,
+      config.episodeGapSeconds * 1e6,
+      (a) => `port scan: ${a.src_ip} probed ${a.details.distinct_ports} ports of ${a.dst_ip}`,
+    );
   }
 
   observe(v: FlowView, row: number): void {
@@ -52,7 +56,6 @@ export class PortScanDetector implements Detector {
         a.details.distinct_ports = ports.size;
         a.details.max_ports_in_window = Math.max((a.details.max_ports_in_window as number) ?? 0, window.size);
         if (ports.size >= highPorts) a.severity = 2;
-        a.message = `port scan: ${src} probed ${ports.size} ports of ${dst}`;
         addFlowSample(a, v, row);
       },
     );

@@ -21,7 +21,11 @@ export class SynFloodDetector implements Detector {
   #floods: WindowedEpisodes<number | string, AddressKey>; // per target port: attempts (entries) by source (values)
 
   constructor(private readonly config: DetectionSettings) {
-    this.#floods = new WindowedEpisodes(config.synFlood.windowSeconds * 1e6, config.episodeGapSeconds * 1e6);
+    this.#floods = new WindowedEpisodes(
+      config.synFlood.windowSeconds * 1e6,
+      config.episodeGapSeconds * 1e6,
+      (a) => `SYN flood: ${a.details.attempts} unanswered SYNs to ${a.dst_ip}:${a.dst_port} from ${a.details.distinct_sources} sources`,
+    );
   }
 
   observe(v: FlowView, row: number): void {
@@ -55,7 +59,6 @@ export class SynFloodDetector implements Detector {
         a.details.distinct_sources = sources.size;
         a.details.max_attempts_in_window = Math.max((a.details.max_attempts_in_window as number) ?? 0, window.entries);
         if (window.entries >= criticalAttempts) a.severity = 1;
-        a.message = `SYN flood: ${a.details.attempts} unanswered SYNs to ${a.dst_ip}:${port} from ${sources.size} sources`;
         addFlowSample(a, v, row);
       },
     );
