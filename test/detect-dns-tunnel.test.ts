@@ -299,6 +299,14 @@ describe('evidence on synthetic traffic', () => {
     expect(await detect(writeCapture(frames))).toEqual([]);
   });
 
+  it('names the registered domain case folded and escaped: country-code second levels, dots inside labels', async () => {
+    const under = (parent: (string | Uint8Array)[], port: number) =>
+      Array.from({ length: 20 }, (_, i) => udpExchange({ client, server: resolver, clientPort: port + i, serverPort: 53, requests: [dnsQuery(i, [encodedLabel(random, 52), ...parent], A)] })).flat();
+    const alerts = await detect(writeCapture([...under(['Shop', 'Ab', 'CO', 'Uk'], 32000), ...under(['x', enc.encode('My.Corp'), 'COM'], 33000)]));
+    expect(alerts.map((a) => a.details.parent).sort()).toEqual(['ab.co.uk', 'my\\.corp.com']);
+    expect(alerts.map((a) => a.details.encoded_names)).toEqual([20, 20]);
+  });
+
   it('stores attacker-controlled names as data, escaped in presentation form', async () => {
     const names = Array.from({ length: 20 }, (_, i) => [Uint8Array.from([0x3c, 0x00, 0xff, ...enc.encode('x'.repeat(45)), i]), enc.encode('evil'), enc.encode('example')]);
     const frames = names.flatMap((n, i) => udpExchange({ client, server: resolver, clientPort: 31000 + i, serverPort: 53, requests: [dnsQuery(i, n, A)] }));

@@ -59,15 +59,47 @@ const MAX_MESSAGES = 16;
 
 const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
 
+/** Presentation forms are written here and decoded once: at most 254 label bytes of 4 characters each, and the dots. */
+const presentationBytes = new Uint8Array(2048);
+const latin1 = new TextDecoder('latin1');
+
+/** Writes the RFC 1035 §5.1 presentation form of `label` to `out` at `at`; returns the offset after it. */
+function escapeInto(label: Uint8Array, out: Uint8Array, at: number): number {
+  for (let i = 0; i < label.length; i++) {
+    const c = label[i]!;
+    if (c === 0x2e || c === 0x5c) {
+      out[at++] = 0x5c;
+      out[at++] = c;
+    } else if (c > 0x20 && c < 0x7f) {
+      out[at++] = c;
+    } else {
+      out[at++] = 0x5c;
+      out[at++] = 0x30 + Math.floor(c / 100);
+      out[at++] = 0x30 + (Math.floor(c / 10) % 10);
+      out[at++] = 0x30 + (c % 10);
+    }
+  }
+  return at;
+}
+
 /** RFC 1035 §5.1 presentation form of one label. */
 export function escapeLabel(label: Uint8Array): string {
-  let s = '';
-  for (const c of label) {
-    if (c === 0x2e || c === 0x5c) s += '\\' + String.fromCharCode(c);
-    else if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += '\\' + String(c).padStart(3, '0');
+  return latin1.decode(presentationBytes.subarray(0, escapeInto(label, presentationBytes, 0)));
+}
+
+/** The length of escapeLabel(label), without making the string. */
+export function escapedLength(label: Uint8Array): number {
+  return escapeInto(label, presentationBytes, 0);
+}
+
+/** The presentation form of a name: its labels escaped, joined by dots; one string made. */
+function presentationName(labels: readonly Uint8Array[]): string {
+  let at = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (i > 0) presentationBytes[at++] = 0x2e;
+    at = escapeInto(labels[i]!, presentationBytes, at);
   }
-  return s;
+  return latin1.decode(presentationBytes.subarray(0, at));
 }
 
 /**
@@ -110,7 +142,7 @@ export function readName(msg: Uint8Array, at: number): { name: DnsName; end: num
     if (len > maxLabel) maxLabel = len;
     pos += 1 + len;
   }
-  const name = labels.map(escapeLabel).join('.');
+  const name = presentationName(labels);
   return { name: { labels, name, length: Math.max(length, 0), maxLabel, complete }, end: complete ? end : -1 };
 }
 

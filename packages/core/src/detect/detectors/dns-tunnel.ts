@@ -50,7 +50,7 @@
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
 import { deleteWhere, DistinctWindow, evictQuietest } from '../distinct-window.js';
-import { type DnsQuestion, escapeLabel, parseDnsMessages } from '../dns.js';
+import { type DnsQuestion, escapedLength, escapeLabel, parseDnsMessages } from '../dns.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { entropyBits } from '../stats.js';
@@ -106,8 +106,6 @@ const CC_SECOND_LEVEL = new Set(['ac', 'co', 'com', 'edu', 'gob', 'go', 'gov', '
 const EXAMPLE_NAMES = 5;
 const EXAMPLE_NAME_CHARS = 120;
 
-const lower = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-
 /** A question, classified. */
 interface Name {
   /** Presentation form, case folded (what makes names distinct). */
@@ -125,34 +123,63 @@ interface Name {
   entropy: number;
 }
 
-/** How many labels from the left match `re`. */
-function leading(labels: string[], re: RegExp): number {
+/** A label of one to three decimal digits (an IPv4 octet of a reverse-style name). */
+function isOctetLabel(l: Uint8Array): boolean {
+  if (l.length < 1 || l.length > 3) return false;
+  for (let i = 0; i < l.length; i++) if (l[i]! < 0x30 || l[i]! > 0x39) return false;
+  return true;
+}
+
+/** A label of one hex digit, either case (an IPv6 nibble of a reverse-style name). */
+function isNibbleLabel(l: Uint8Array): boolean {
+  if (l.length !== 1) return false;
+  const c = l[0]! | 0x20;
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+}
+
+/** How many of the first `count` labels `test` accepts in a row. */
+function leading(labels: readonly Uint8Array[], count: number, test: (l: Uint8Array) => boolean): number {
   let n = 0;
-  while (n < labels.length && re.test(labels[n]!)) n++;
+  while (n < count && test(labels[n]!)) n++;
   return n;
 }
 
+/** The subdomain's label bytes, case folded, for their entropy. */
+const subdomainBytes = new Uint8Array(256);
+
+/**
+ * Names are compared case folded in presentation form: `text` is the name
+ * lowercased (presentation forms are ASCII), and the registered domain is
+ * its tail, as long as the escaped labels it spans.
+ */
 function classify(q: DnsQuestion, t: DnsTunnelConfig): Name {
-  const labels = q.labels.map((l) => lower(escapeLabel(l)));
+  const labels = q.labels;
+  const n = labels.length;
+  const text = q.name.toLowerCase();
   let parentLabels = 0;
   if (q.complete) {
-    const n = labels.length;
-    parentLabels = Math.min(n, n >= 3 && labels[n - 1]!.length === 2 && CC_SECOND_LEVEL.has(labels[n - 2]!) ? 3 : 2);
+    parentLabels = Math.min(n, n >= 3 && escapedLength(labels[n - 1]!) === 2 && CC_SECOND_LEVEL.has(escapeLabel(labels[n - 2]!).toLowerCase()) ? 3 : 2);
   }
-  const text = labels.join('.');
-  const parent = q.complete ? labels.slice(labels.length - parentLabels).join('.') || '.' : undefined;
-  const sub = q.labels.slice(0, q.labels.length - parentLabels);
+  let parent: string | undefined;
+  if (q.complete) {
+    let tail = parentLabels - 1; // the dots between them
+    for (let i = n - parentLabels; i < n; i++) tail += escapedLength(labels[i]!);
+    parent = text.slice(text.length - Math.max(tail, 0)) || '.';
+  }
   const reverse = parent === 'in-addr.arpa' || parent === 'ip6.arpa';
-  const subText = labels.slice(0, labels.length - parentLabels);
-  const addressLike = leading(subText, /^[0-9]{1,3}$/) >= 4 || leading(subText, /^[0-9a-f]$/) >= 8;
-  const subBytes = new Uint8Array(sub.reduce((n, l) => n + l.length, 0));
-  let at = 0;
-  for (const l of sub) {
-    for (const c of l) subBytes[at++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+  const subLabels = n - parentLabels;
+  const addressLike = leading(labels, subLabels, isOctetLabel) >= 4 || leading(labels, subLabels, isNibbleLabel) >= 8;
+  let subLength = 0;
+  for (let i = 0; i < subLabels; i++) {
+    const l = labels[i]!;
+    for (let j = 0; j < l.length && subLength < subdomainBytes.length; j++) {
+      const c = l[j]!;
+      subdomainBytes[subLength++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+    }
   }
-  const entropy = entropyBits(subBytes);
+  const entropy = entropyBits(subdomainBytes.subarray(0, subLength));
   const long = q.length >= t.longName || q.maxLabel >= t.longLabel;
-  const random = subBytes.length >= t.entropyMinLength && entropy >= t.entropyBits;
+  const random = subLength >= t.entropyMinLength && entropy >= t.entropyBits;
   return {
     text, shown: q.complete ? q.name : `${q.name}…`, parent, qtype: q.qtype, reverse, addressLike, encoded: !reverse && !addressLike && (long || random),
     length: q.length, maxLabel: q.maxLabel, entropy,
@@ -169,13 +196,9 @@ interface Contribution {
   unseenTxt: number;
 }
 
-/** The query side of a flow: its prefix, how many queries, how large on average, whether their sizes vary. */
-interface Side {
-  bytes: Uint8Array;
-  pkts: number;
-  payload: number;
-  std: number;
-}
+/** The sides of a flow to read (forward: what src sent), the client's first. */
+const FORWARD_FIRST = [true, false] as const;
+const REVERSE_FIRST = [false, true] as const;
 
 /** What a DNS flow asked, grouped by parent; undefined when it is not DNS. */
 function contributions(v: FlowView, row: number, t: DnsTunnelConfig): { client: string; resolver: string; groups: Contribution[] } | undefined {
@@ -184,47 +207,64 @@ function contributions(v: FlowView, row: number, t: DnsTunnelConfig): { client: 
   const fromSrc = v.dstPort[row] === DNS_PORT;
   if (!fromSrc && v.srcPort[row] !== DNS_PORT) return undefined;
   const tcp = proto === 6;
-  const fwd: Side = { bytes: v.firstPayloadFwd(row), pkts: v.pktsFwd[row]!, payload: v.payloadFwd[row]!, std: v.pktSizeStdFwd[row]! };
-  const rev: Side = { bytes: v.firstPayloadRev(row), pkts: v.pktsRev[row]!, payload: v.payloadRev[row]!, std: v.pktSizeStdRev[row]! };
   // The client's side first; the response echoes the question when the query was not captured.
-  for (const side of fromSrc ? [fwd, rev] : [rev, fwd]) {
-    const messages = parseDnsMessages(side.bytes, { tcp });
-    const names = messages.flatMap((m) => m.questions).map((q) => classify(q, t));
+  for (const forward of fromSrc ? FORWARD_FIRST : REVERSE_FIRST) {
+    const messages = parseDnsMessages(forward ? v.firstPayloadFwd(row) : v.firstPayloadRev(row), { tcp });
+    const names: Name[] = [];
+    let parent: string | undefined;
+    let severalParents = false;
+    for (const m of messages) {
+      for (const q of m.questions) {
+        const n = classify(q, t);
+        names.push(n);
+        if (n.parent === undefined) continue;
+        if (parent === undefined) parent = n.parent;
+        else if (n.parent !== parent) severalParents = true;
+      }
+    }
     if (names.length === 0) continue;
     const client = fromSrc ? v.srcIp(row) : v.dstIp(row);
     const resolver = fromSrc ? v.dstIp(row) : v.srcIp(row);
-    const parents = new Set(names.map((n) => n.parent).filter((p) => p !== undefined));
-    if (parents.size > 1) {
+    if (severalParents) {
       // Several domains over one socket (a forwarder): each question on its own, nothing lent.
-      const groups = names.filter((n) => n.parent !== undefined).map((n) => contribution(n.parent!, [n], 1, false, false));
+      const groups: Contribution[] = [];
+      for (const n of names) if (n.parent !== undefined) groups.push(contribution(n.parent, [n], 1, false, false));
       return { client, resolver, groups };
     }
     // UDP: one query a datagram. TCP: only the messages parsed.
-    const queries = tcp ? messages.length : Math.max(side.pkts, messages.length);
+    const queries = tcp ? messages.length : Math.max(forward ? v.pktsFwd[row]! : v.pktsRev[row]!, messages.length);
     // Lend TXT only when the sizes vary (not one query repeated); encoded names only when the queries are
     // also, on average, as large as one with a long name (header 12, name ≥ longName + 2, type and class 4).
-    const varying = side.std > 0;
-    const long = varying && side.payload / queries >= t.longName + 18;
-    return { client, resolver, groups: [contribution(parents.values().next().value ?? '', names, queries, varying, long)] };
+    const varying = (forward ? v.pktSizeStdFwd[row]! : v.pktSizeStdRev[row]!) > 0;
+    const long = varying && (forward ? v.payloadFwd[row]! : v.payloadRev[row]!) / queries >= t.longName + 18;
+    return { client, resolver, groups: [contribution(parent ?? '', names, queries, varying, long)] };
   }
   return undefined;
 }
 
 function contribution(parent: string, names: Name[], queries: number, lendTxt: boolean, lendEncoded: boolean): Contribution {
-  const typed = names.filter((n) => n.qtype >= 0);
-  const untyped = Math.max(0, queries - typed.length);
+  let typed = 0;
+  let unusual = 0;
+  let txt = 0;
+  let encoded = 0;
+  for (const n of names) {
+    if (n.encoded) encoded++;
+    if (n.qtype < 0) continue;
+    typed++;
+    if (isUnusualType(n.qtype)) unusual++;
+    if (n.qtype === TXT || n.qtype === ANY) txt++;
+  }
+  const untyped = Math.max(0, queries - typed);
   const unnamed = Math.max(0, queries - names.length);
-  const unusual = typed.filter((n) => isUnusualType(n.qtype)).length;
-  const allUnusual = typed.length > 0 && unusual === typed.length;
-  const allTxt = typed.length > 0 && typed.every((n) => n.qtype === TXT || n.qtype === ANY);
-  const encodedShare = names.filter((n) => n.encoded).length / names.length;
+  const allUnusual = typed > 0 && unusual === typed;
+  const allTxt = typed > 0 && txt === typed;
   return {
     parent,
     names,
     queries,
     // A type is lent even to a repeated query: no application asks for NULL records at all.
     unusual: unusual + (allUnusual ? untyped : 0),
-    unseenEncoded: lendEncoded ? Math.round(unnamed * encodedShare) : 0,
+    unseenEncoded: lendEncoded ? Math.round(unnamed * (encoded / names.length)) : 0,
     unseenTxt: lendTxt && allTxt ? untyped : 0,
   };
 }
@@ -299,6 +339,14 @@ function noteExample(examples: Example[], n: Name): void {
   }
 }
 
+/** What the thresholds apply to, in one client's window under one parent. */
+interface Counts {
+  unusual: number;
+  encoded: number;
+  distinct: number;
+  txt: number;
+}
+
 /** Evidence of one client under one parent. */
 class Evidence {
   readonly flows: ContributionWindow;
@@ -331,7 +379,7 @@ class Evidence {
   }
 
   /** The counts the thresholds apply to. */
-  counts(): { unusual: number; encoded: number; distinct: number; txt: number } {
+  counts(): Counts {
     const f = this.flows;
     return { unusual: f.unusual, encoded: this.encoded.size + f.unseenEncoded, distinct: this.names.size, txt: this.txt.size + f.unseenTxt };
   }
@@ -375,7 +423,13 @@ export class DnsTunnelDetector implements Detector {
       counts.distinct >= t.minDistinctNames && 'distinct_names',
       counts.txt >= t.minTxtQueries && 'txt_volume',
     ].filter((k): k is string => k !== false);
-    if (crossed.length === 0 && !this.#episodes.isOpen(key)) return;
+    if (crossed.length > 0 || this.#episodes.isOpen(key)) this.#report(v, row, key, client, evidence, seen, counts, crossed);
+  }
+
+  /** Opens or extends the client's episode under the parent (apart from #note: see Detector.observe). */
+  #report(v: FlowView, row: number, key: string, client: string, evidence: Evidence, seen: Seen, counts: Counts, crossed: string[]): void {
+    const t = this.thresholds;
+    const { c } = seen;
     const window = evidence.flows;
     this.#episodes.note(
       key,
