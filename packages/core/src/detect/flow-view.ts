@@ -67,45 +67,79 @@ export function detachColumns(batch: RecordBatch): { rows: number; columns: Reco
   return { rows, columns };
 }
 
-/** An address column's keys, each made once per batch (see AddressKey). */
-function addressKeys(data: ColumnBuffers, rows: number, text: (row: number) => string): (row: number) => AddressKey {
-  const offsets = data.valueOffsets!;
-  const bytes = data.values as Uint8Array;
-  const keys = new Int32Array(rows);
-  const kind = new Uint8Array(rows); // 0: not made yet, 1: IPv4 in keys, 2: the text
-  return (row) => {
-    const k = kind[row];
-    if (k === 1) return keys[row]!;
-    if (k === 2) return text(row);
-    const key = ipv4Key(bytes, offsets[row]!, offsets[row + 1]!);
-    if (key === undefined) {
-      kind[row] = 2;
-      return text(row);
-    }
-    keys[row] = key;
-    kind[row] = 1;
-    return key;
-  };
+/*
+ * Column readers are classes, read through prototype methods: every view's
+ * readers then share their code, and a call site the optimizing compiler
+ * inlined for one batch stays valid for the next (per-view closures made
+ * it deoptimize at every batch, "wrong call target").
+ */
+
+/** A string column, each value decoded once per batch however many detectors ask. */
+class StringColumn {
+  protected readonly offsets: Int32Array;
+  protected readonly bytes: Uint8Array;
+  readonly #decoded: (string | undefined)[];
+
+  constructor(data: ColumnBuffers, rows: number) {
+    this.offsets = data.valueOffsets!;
+    this.bytes = data.values as Uint8Array;
+    this.#decoded = new Array(rows);
+  }
+
+  at(row: number): string {
+    return (this.#decoded[row] ??= shortString(this.bytes, this.offsets[row]!, this.offsets[row + 1]!));
+  }
 }
 
-/** A string column's values, each decoded once per batch however many detectors ask. */
-function strings(data: ColumnBuffers, rows: number): (row: number) => string {
-  const offsets = data.valueOffsets!;
-  const bytes = data.values as Uint8Array;
-  const decoded: (string | undefined)[] = new Array(rows);
-  return (row) => (decoded[row] ??= shortString(bytes, offsets[row]!, offsets[row + 1]!));
+/** An address column: its strings, and its keys (see AddressKey), each made once per batch. */
+class AddressColumn extends StringColumn {
+  readonly #keys: Int32Array;
+  readonly #kind: Uint8Array; // 0: not made yet, 1: IPv4 in #keys, 2: the text
+
+  constructor(data: ColumnBuffers, rows: number) {
+    super(data, rows);
+    this.#keys = new Int32Array(rows);
+    this.#kind = new Uint8Array(rows);
+  }
+
+  key(row: number): AddressKey {
+    const k = this.#kind[row];
+    if (k === 1) return this.#keys[row]!;
+    if (k === 2) return this.at(row);
+    const key = ipv4Key(this.bytes, this.offsets[row]!, this.offsets[row + 1]!);
+    if (key === undefined) {
+      this.#kind[row] = 2;
+      return this.at(row);
+    }
+    this.#keys[row] = key;
+    this.#kind[row] = 1;
+    return key;
+  }
+}
+
+/** A binary column, each value a view into its buffer (no copy). */
+class BinaryColumn {
+  readonly #offsets: Int32Array;
+  readonly #bytes: Uint8Array;
+
+  constructor(data: ColumnBuffers) {
+    this.#offsets = data.valueOffsets!;
+    this.#bytes = data.values as Uint8Array;
+  }
+
+  at(row: number): Uint8Array {
+    return this.#bytes.subarray(this.#offsets[row]!, this.#offsets[row + 1]!);
+  }
 }
 
 export class FlowView {
   readonly rows: number;
-  readonly srcIp: (row: number) => string;
-  readonly dstIp: (row: number) => string;
-  /** The addresses as keys for per-address state (AddressKey). */
-  readonly srcKey: (row: number) => AddressKey;
-  readonly dstKey: (row: number) => AddressKey;
-  readonly connState: (row: number) => string;
-  /** Undefined for ARP, which Community ID does not cover (the column is null there). */
-  readonly communityId: (row: number) => string | undefined;
+  readonly #src: AddressColumn;
+  readonly #dst: AddressColumn;
+  readonly #connState: StringColumn;
+  readonly #communityId: StringColumn;
+  readonly #payloadFwd: BinaryColumn;
+  readonly #payloadRev: BinaryColumn;
   readonly srcPort: Uint16Array;
   readonly dstPort: Uint16Array;
   /** IANA protocol number; 0 for ARP (see isArp). */
@@ -120,9 +154,6 @@ export class FlowView {
   readonly payloadFwd: Float64Array;
   readonly payloadRev: Float64Array;
   readonly synCount: Uint32Array;
-  /** First payload bytes sent by src (`payload_fwd`) and by dst (`payload_rev`), without copying. */
-  readonly firstPayloadFwd: (row: number) => Uint8Array;
-  readonly firstPayloadRev: (row: number) => Uint8Array;
   /** Mean and population standard deviation of IP packet sizes; meaningless (null in the record) when that side sent nothing. */
   readonly pktSizeMeanFwd: Float64Array;
   readonly pktSizeMeanRev: Float64Array;
@@ -141,13 +172,10 @@ export class FlowView {
 
   private constructor(rows: number, col: (name: ViewColumn) => ColumnBuffers) {
     this.rows = rows;
-    this.srcIp = strings(col('src_ip'), rows);
-    this.dstIp = strings(col('dst_ip'), rows);
-    this.srcKey = addressKeys(col('src_ip'), rows, this.srcIp);
-    this.dstKey = addressKeys(col('dst_ip'), rows, this.dstIp);
-    this.connState = strings(col('conn_state'), rows);
-    const communityIds = strings(col('community_id'), rows);
-    this.communityId = (row) => (this.isArp(row) ? undefined : communityIds(row));
+    this.#src = new AddressColumn(col('src_ip'), rows);
+    this.#dst = new AddressColumn(col('dst_ip'), rows);
+    this.#connState = new StringColumn(col('conn_state'), rows);
+    this.#communityId = new StringColumn(col('community_id'), rows);
     this.srcPort = col('src_port').values as Uint16Array;
     this.dstPort = col('dst_port').values as Uint16Array;
     this.proto = col('proto').values as Uint8Array;
@@ -160,12 +188,48 @@ export class FlowView {
     this.payloadFwd = doubles('payload_bytes_fwd');
     this.payloadRev = doubles('payload_bytes_rev');
     this.synCount = col('syn_count').values as Uint32Array;
-    this.firstPayloadFwd = bytes(col('payload_fwd'));
-    this.firstPayloadRev = bytes(col('payload_rev'));
+    this.#payloadFwd = new BinaryColumn(col('payload_fwd'));
+    this.#payloadRev = new BinaryColumn(col('payload_rev'));
     this.pktSizeMeanFwd = col('pkt_size_mean_fwd').values as Float64Array;
     this.pktSizeMeanRev = col('pkt_size_mean_rev').values as Float64Array;
     this.pktSizeStdFwd = col('pkt_size_std_fwd').values as Float64Array;
     this.pktSizeStdRev = col('pkt_size_std_rev').values as Float64Array;
+  }
+
+  srcIp(row: number): string {
+    return this.#src.at(row);
+  }
+
+  dstIp(row: number): string {
+    return this.#dst.at(row);
+  }
+
+  /** The addresses as keys for per-address state (AddressKey). */
+  srcKey(row: number): AddressKey {
+    return this.#src.key(row);
+  }
+
+  dstKey(row: number): AddressKey {
+    return this.#dst.key(row);
+  }
+
+  connState(row: number): string {
+    return this.#connState.at(row);
+  }
+
+  /** Undefined for ARP, which Community ID does not cover (the column is null there). */
+  communityId(row: number): string | undefined {
+    return this.isArp(row) ? undefined : this.#communityId.at(row);
+  }
+
+  /** First payload bytes sent by src (`payload_fwd`), without copying. */
+  firstPayloadFwd(row: number): Uint8Array {
+    return this.#payloadFwd.at(row);
+  }
+
+  /** First payload bytes sent by dst (`payload_rev`), without copying. */
+  firstPayloadRev(row: number): Uint8Array {
+    return this.#payloadRev.at(row);
   }
 
   /** An ARP exchange (no IP protocol): src asked for dst's hardware address. */
@@ -191,11 +255,4 @@ export class FlowView {
     const state = this.connState(row);
     return state === 'S0' || state === 'REJ' || state === 'RSTOS0' || state === 'RSTO' || state === 'RSTR' || state === 'SH' || state === 'OTH';
   }
-}
-
-/** A binary column's values, each a view into the Arrow buffer. */
-function bytes(data: ColumnBuffers): (row: number) => Uint8Array {
-  const offsets = data.valueOffsets!;
-  const values = data.values as Uint8Array;
-  return (row) => values.subarray(offsets[row]!, offsets[row + 1]!);
 }
