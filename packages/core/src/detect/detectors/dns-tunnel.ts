@@ -347,18 +347,20 @@ interface Counts {
   txt: number;
 }
 
-/** Evidence of one client under one parent. */
+/**
+ * Evidence of one client under one parent. The windows of encoded and of
+ * TXT/ANY names are made when the first such name comes: most clients
+ * never ask one, and every client and parent has its evidence.
+ */
 class Evidence {
   readonly flows: ContributionWindow;
   readonly names: DistinctWindow<string>;
-  readonly encoded: DistinctWindow<string>;
-  readonly txt: DistinctWindow<string>;
+  #encoded: DistinctWindow<string> | undefined;
+  #txt: DistinctWindow<string> | undefined;
 
-  constructor(windowUs: number) {
+  constructor(readonly windowUs: number) {
     this.flows = new ContributionWindow(windowUs);
     this.names = new DistinctWindow(windowUs);
-    this.encoded = new DistinctWindow(windowUs);
-    this.txt = new DistinctWindow(windowUs);
   }
 
   add(item: Seen): void {
@@ -366,22 +368,27 @@ class Evidence {
     for (const n of item.c.names) {
       if (n.reverse) continue;
       if (!n.addressLike) this.names.add(item.time, n.text);
-      if (n.encoded) this.encoded.add(item.time, n.text);
-      if (n.qtype === TXT || n.qtype === ANY) this.txt.add(item.time, n.text);
+      if (n.encoded) (this.#encoded ??= new DistinctWindow(this.windowUs)).add(item.time, n.text);
+      if (n.qtype === TXT || n.qtype === ANY) (this.#txt ??= new DistinctWindow(this.windowUs)).add(item.time, n.text);
     }
   }
 
   expire(nowUs: number): void {
     this.flows.expire(nowUs);
     this.names.expire(nowUs);
-    this.encoded.expire(nowUs);
-    this.txt.expire(nowUs);
+    this.#encoded?.expire(nowUs);
+    this.#txt?.expire(nowUs);
   }
 
   /** The counts the thresholds apply to. */
   counts(): Counts {
     const f = this.flows;
-    return { unusual: f.unusual, encoded: this.encoded.size + f.unseenEncoded, distinct: this.names.size, txt: this.txt.size + f.unseenTxt };
+    return {
+      unusual: f.unusual,
+      encoded: (this.#encoded?.size ?? 0) + f.unseenEncoded,
+      distinct: this.names.size,
+      txt: (this.#txt?.size ?? 0) + f.unseenTxt,
+    };
   }
 }
 
