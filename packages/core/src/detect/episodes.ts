@@ -30,17 +30,32 @@ export class EpisodeBook<K = string> {
 
   /** Opens the episode of `key` with `open()` or extends it; `update` applies the new evidence. */
   note(key: K, timeUs: number, open: () => Alert, update: (a: Alert) => void): void {
-    let alert = this.#open.get(key);
-    if (alert && timeUs - alert.end > this.gapUs) {
+    update(this.continued(key, timeUs) ?? this.begin(key, timeUs, open()));
+  }
+
+  /**
+   * The open episode of `key`, its end moved to `timeUs`; undefined when
+   * there is none, or when the evidence comes after the gap (that episode
+   * is then closed): the caller then calls `begin`, which takes its place.
+   * Together, what `note` does without its callbacks: for the paths every
+   * flow of a flood takes, where closures would be allocated flow after flow.
+   */
+  continued(key: K, timeUs: number): Alert | undefined {
+    const alert = this.#open.get(key);
+    if (alert === undefined) return undefined;
+    if (timeUs - alert.end > this.gapUs) {
       this.#close(alert);
-      alert = undefined;
-    }
-    if (!alert) {
-      alert = open();
-      this.#open.set(key, alert);
+      return undefined;
     }
     if (timeUs > alert.end) alert.end = timeUs;
-    update(alert);
+    return alert;
+  }
+
+  /** Starts the episode of `key` with `alert` (when `continued` found none). */
+  begin(key: K, timeUs: number, alert: Alert): Alert {
+    this.#open.set(key, alert);
+    if (timeUs > alert.end) alert.end = timeUs;
+    return alert;
   }
 
   isOpen(key: K): boolean {

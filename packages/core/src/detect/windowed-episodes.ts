@@ -37,24 +37,30 @@ export class WindowedEpisodes<K, V> {
   }
 
   /**
-   * Opens the key's episode with `open()` or extends it, after counting
-   * `value`; `update` gets the episode's distinct values so far.
+   * The key's open episode, extended to `timeUs` with `value` counted;
+   * undefined when none is open (see EpisodeBook.continued). Then `begin`.
    */
-  note(key: K, timeUs: number, value: V, open: () => Alert, update: (a: Alert, distinct: ReadonlySet<V>) => void): void {
-    this.#episodes.note(
-      key,
-      timeUs,
-      () => {
-        // The episode starts with everything already in the window.
-        this.#distinct.set(key, new Set(this.#windows.get(key)!.values()));
-        return open();
-      },
-      (a) => {
-        const distinct = this.#distinct.get(key)!;
-        if (distinct.size < MAX_COUNTED) distinct.add(value);
-        update(a, distinct);
-      },
-    );
+  continued(key: K, timeUs: number, value: V): Alert | undefined {
+    const alert = this.#episodes.continued(key, timeUs);
+    if (alert) this.#count(key, value);
+    return alert;
+  }
+
+  /** Starts the key's episode with `alert`: its distinct values are those already in the window, and `value`. */
+  begin(key: K, timeUs: number, value: V, alert: Alert): Alert {
+    this.#distinct.set(key, new Set(this.#windows.get(key)!.values()));
+    this.#count(key, value);
+    return this.#episodes.begin(key, timeUs, alert);
+  }
+
+  /** The distinct values of the key's open episode. */
+  distinct(key: K): ReadonlySet<V> {
+    return this.#distinct.get(key)!;
+  }
+
+  #count(key: K, value: V): void {
+    const distinct = this.#distinct.get(key)!;
+    if (distinct.size < MAX_COUNTED) distinct.add(value);
   }
 
   /** Drops expired windows and closed episodes' sets, and the quietest windows beyond `maxKeys`; returns how many were evicted. */

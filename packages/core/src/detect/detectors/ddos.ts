@@ -131,43 +131,40 @@ export class DdosDetector implements Detector {
     if (over || this.#episodes.isOpen(dst)) this.#report(v, row, target, usual);
   }
 
-  /** Opens or extends the target's episode (apart from observe: see Detector.observe). */
+  /** Opens or extends the target's episode with this flow (every flow of a flood comes here: no closures, see EpisodeBook.continued). */
   #report(v: FlowView, row: number, target: Target, usual: number): void {
-    const { minSources, minPackets, criticalPackets, windowSeconds } = this.config;
     const dst = v.dstKey(row);
-    const src = v.srcKey(row);
     const packets = v.pktsFwd[row]!;
     const t = v.start(row);
-    const reflection = target.amplifiedInWindow * 2 > target.packetsInWindow;
-    this.#episodes.note(
-      dst,
-      t,
-      () => {
-        this.#sources.set(dst, new Set(target.sources.values()));
-        return {
-          category: 'ddos', severity: 2, detector: this.name, start: target.sources.firstTime, end: t,
-          dst_ip: v.dstIp(row), message: '',
-          details: {
-            packets: target.packetsInWindow - packets, window_seconds: windowSeconds, threshold_sources: minSources, threshold_packets: minPackets,
-            ...(usual > 0 && { baseline_packets: Math.round(target.baseline) }),
-          },
-        };
+    const a = this.#episodes.continued(dst, t) ?? this.#begin(v, row, target, usual);
+    const sources = this.#sources.get(dst)!;
+    if (sources.size < MAX_COUNTED) sources.add(v.srcKey(row));
+    a.details.packets = (a.details.packets as number) + packets;
+    a.details.distinct_sources = sources.size;
+    a.details.max_packets_in_window = Math.max((a.details.max_packets_in_window as number) ?? 0, target.packetsInWindow);
+    if (target.amplifiedInWindow * 2 > target.packetsInWindow) {
+      a.details.kind = 'udp_amplification';
+      a.details.reflector_port = v.srcPort[row];
+      a.proto = 17;
+    } else a.details.kind ??= 'many_sources';
+    if (target.packetsInWindow >= this.config.criticalPackets) a.severity = 1;
+    addFlowSample(a, v, row);
+  }
+
+  /** A new episode: its sources are those already in the target's window. */
+  #begin(v: FlowView, row: number, target: Target, usual: number): Alert {
+    const { minSources, minPackets, windowSeconds } = this.config;
+    const dst = v.dstKey(row);
+    const t = v.start(row);
+    this.#sources.set(dst, new Set(target.sources.values()));
+    return this.#episodes.begin(dst, t, {
+      category: 'ddos', severity: 2, detector: this.name, start: target.sources.firstTime, end: t,
+      dst_ip: v.dstIp(row), message: '',
+      details: {
+        packets: target.packetsInWindow - v.pktsFwd[row]!, window_seconds: windowSeconds, threshold_sources: minSources, threshold_packets: minPackets,
+        ...(usual > 0 && { baseline_packets: Math.round(target.baseline) }),
       },
-      (a) => {
-        const sources = this.#sources.get(dst)!;
-        if (sources.size < MAX_COUNTED) sources.add(src);
-        a.details.packets = (a.details.packets as number) + packets;
-        a.details.distinct_sources = sources.size;
-        a.details.max_packets_in_window = Math.max((a.details.max_packets_in_window as number) ?? 0, target.packetsInWindow);
-        if (reflection) {
-          a.details.kind = 'udp_amplification';
-          a.details.reflector_port = v.srcPort[row];
-          a.proto = 17;
-        } else a.details.kind ??= 'many_sources';
-        if (target.packetsInWindow >= criticalPackets) a.severity = 1;
-        addFlowSample(a, v, row);
-      },
-    );
+    });
   }
 
   /** Folds the bins from the target's current one up to `next` (empty ones too, within the horizon) into its baseline. */

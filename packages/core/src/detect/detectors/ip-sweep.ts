@@ -71,28 +71,24 @@ export class IpSweepDetector implements Detector {
     if (window.size >= this.config.ipSweep.minHosts || this.#sweeps.isOpen(key)) this.#report(v, row, key, code, window);
   }
 
-  /** Opens or extends the sweep's episode (apart from observe: see Detector.observe). */
+  /** Opens or extends the sweep's episode with this probe (every probe of a sweep comes here: no closures, see EpisodeBook.continued). */
   #report(v: FlowView, row: number, key: number | string, code: number, window: DistinctWindow<AddressKey>): void {
     const { windowSeconds, minHosts, highHosts } = this.config.ipSweep;
     const dst = v.dstKey(row);
     const t = v.start(row);
-    this.#sweeps.note(
-      key,
-      t,
-      dst,
-      () => ({
+    const a =
+      this.#sweeps.continued(key, t, dst) ??
+      this.#sweeps.begin(key, t, dst, {
         category: 'ip_sweep', severity: 3, detector: this.name, start: window.firstTime, end: t,
         src_ip: v.srcIp(row), proto: v.protocol(row),
         ...(code < ICMP_ECHO_SERVICE && { dst_port: v.dstPort[row] }),
         message: '', details: { service: serviceName(code), flows: window.entries - 1, window_seconds: windowSeconds, threshold_hosts: minHosts },
-      }),
-      (a, hosts) => {
-        a.details.flows = (a.details.flows as number) + 1;
-        a.details.distinct_hosts = hosts.size;
-        if (hosts.size >= highHosts) a.severity = 2;
-        addFlowSample(a, v, row);
-      },
-    );
+      });
+    const hosts = this.#sweeps.distinct(key);
+    a.details.flows = (a.details.flows as number) + 1;
+    a.details.distinct_hosts = hosts.size;
+    if (hosts.size >= highHosts) a.severity = 2;
+    addFlowSample(a, v, row);
   }
 
   prune(clockUs: number, maxKeys: number): number {

@@ -35,30 +35,24 @@ export class PortScanDetector implements Detector {
     if (window.size >= this.config.portScan.minPorts || this.#scans.isOpen(key)) this.#report(v, row, key, window);
   }
 
-  /** Opens or extends the scan's episode (apart from observe: see Detector.observe). */
+  /** Opens or extends the scan's episode with this probe (every probe of a scan comes here: no closures, see EpisodeBook.continued). */
   #report(v: FlowView, row: number, key: string, window: DistinctWindow<number>): void {
     const { windowSeconds, minPorts, highPorts } = this.config.portScan;
-    const src = v.srcIp(row);
-    const dst = v.dstIp(row);
     const port = v.dstPort[row]!;
     const t = v.start(row);
-    this.#scans.note(
-      key,
-      t,
-      port,
-      () => ({
+    const a =
+      this.#scans.continued(key, t, port) ??
+      this.#scans.begin(key, t, port, {
         category: 'port_scan', severity: 3, detector: this.name, start: window.firstTime, end: t,
-        src_ip: src, dst_ip: dst, proto: v.proto[row], message: '',
+        src_ip: v.srcIp(row), dst_ip: v.dstIp(row), proto: v.proto[row], message: '',
         details: { flows: window.entries - 1, window_seconds: windowSeconds, threshold_ports: minPorts },
-      }),
-      (a, ports) => {
-        a.details.flows = (a.details.flows as number) + 1;
-        a.details.distinct_ports = ports.size;
-        a.details.max_ports_in_window = Math.max((a.details.max_ports_in_window as number) ?? 0, window.size);
-        if (ports.size >= highPorts) a.severity = 2;
-        addFlowSample(a, v, row);
-      },
-    );
+      });
+    const ports = this.#scans.distinct(key);
+    a.details.flows = (a.details.flows as number) + 1;
+    a.details.distinct_ports = ports.size;
+    a.details.max_ports_in_window = Math.max((a.details.max_ports_in_window as number) ?? 0, window.size);
+    if (ports.size >= highPorts) a.severity = 2;
+    addFlowSample(a, v, row);
   }
 
   prune(clockUs: number, maxKeys: number): number {

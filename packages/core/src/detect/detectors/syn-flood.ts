@@ -39,29 +39,23 @@ export class SynFloodDetector implements Detector {
     if (window.entries >= this.config.synFlood.minAttempts || this.#floods.isOpen(key)) this.#report(v, row, key, window);
   }
 
-  /** Opens or extends the flood's episode (apart from observe: see Detector.observe). */
+  /** Opens or extends the flood's episode with this attempt (every SYN of a flood comes here: no closures, see EpisodeBook.continued). */
   #report(v: FlowView, row: number, key: number | string, window: DistinctWindow<AddressKey>): void {
     const { windowSeconds, minAttempts, criticalAttempts } = this.config.synFlood;
-    const port = v.dstPort[row]!;
     const t = v.start(row);
     const src = v.srcKey(row);
-    this.#floods.note(
-      key,
-      t,
-      src,
-      () => ({
+    const a =
+      this.#floods.continued(key, t, src) ??
+      this.#floods.begin(key, t, src, {
         category: 'syn_flood', severity: 2, detector: this.name, start: window.firstTime, end: t,
-        dst_ip: v.dstIp(row), dst_port: port, proto: 6, message: '',
+        dst_ip: v.dstIp(row), dst_port: v.dstPort[row], proto: 6, message: '',
         details: { attempts: window.entries - 1, window_seconds: windowSeconds, threshold_attempts: minAttempts },
-      }),
-      (a, sources) => {
-        a.details.attempts = (a.details.attempts as number) + 1;
-        a.details.distinct_sources = sources.size;
-        a.details.max_attempts_in_window = Math.max((a.details.max_attempts_in_window as number) ?? 0, window.entries);
-        if (window.entries >= criticalAttempts) a.severity = 1;
-        addFlowSample(a, v, row);
-      },
-    );
+      });
+    a.details.attempts = (a.details.attempts as number) + 1;
+    a.details.distinct_sources = this.#floods.distinct(key).size;
+    a.details.max_attempts_in_window = Math.max((a.details.max_attempts_in_window as number) ?? 0, window.entries);
+    if (window.entries >= criticalAttempts) a.severity = 1;
+    addFlowSample(a, v, row);
   }
 
   prune(clockUs: number, maxKeys: number): number {
