@@ -117,18 +117,22 @@ class AddressColumn extends StringColumn {
   }
 }
 
-/** A binary column, each value a view into its buffer (no copy). */
-class BinaryColumn {
-  readonly #offsets: Int32Array;
-  readonly #bytes: Uint8Array;
+/**
+ * A binary column: row r's value is `bytes` from `offsets[r]` to
+ * `offsets[r + 1]`. `at` makes a view of it; readers that scan every row
+ * read the bounds instead (a view is an object per row).
+ */
+export class BinaryColumn {
+  readonly offsets: Int32Array;
+  readonly bytes: Uint8Array;
 
   constructor(data: ColumnBuffers) {
-    this.#offsets = data.valueOffsets!;
-    this.#bytes = data.values as Uint8Array;
+    this.offsets = data.valueOffsets!;
+    this.bytes = data.values as Uint8Array;
   }
 
   at(row: number): Uint8Array {
-    return this.#bytes.subarray(this.#offsets[row]!, this.#offsets[row + 1]!);
+    return this.bytes.subarray(this.offsets[row]!, this.offsets[row + 1]!);
   }
 }
 
@@ -220,6 +224,11 @@ export class FlowView {
   /** Undefined for ARP, which Community ID does not cover (the column is null there). */
   communityId(row: number): string | undefined {
     return this.isArp(row) ? undefined : this.#communityId.at(row);
+  }
+
+  /** The column of first payload bytes sent by src (forward) or by dst. */
+  firstPayloads(forward: boolean): BinaryColumn {
+    return forward ? this.#payloadFwd : this.#payloadRev;
   }
 
   /** First payload bytes sent by src (`payload_fwd`), without copying. */

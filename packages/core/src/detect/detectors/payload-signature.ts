@@ -47,15 +47,16 @@ const SQL_PORTS = new Set([1433, 1521, 3306, 5432, 50000]);
  */
 const MAX_BINARY_SHARE = 0.25;
 
-/** Whether more than MAX_BINARY_SHARE of the bytes are not printable text. */
-export function isBinary(payload: Uint8Array): boolean {
-  const allowed = payload.length * MAX_BINARY_SHARE;
+/** 1 for the bytes that are not printable text: controls other than tab, CR and LF, and bytes over 0x7e. */
+const NOT_TEXT = Uint8Array.from({ length: 256 }, (_, c) => ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c > 0x7e ? 1 : 0));
+
+/** Whether more than MAX_BINARY_SHARE of the bytes (from `start` to `end`) are not printable text. */
+export function isBinary(payload: Uint8Array, start = 0, end = payload.length): boolean {
+  const allowed = (end - start) * MAX_BINARY_SHARE;
   let odd = 0;
-  for (let i = 0; i < payload.length; i++) {
-    const c = payload[i]!;
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c > 0x7e) {
-      if (++odd > allowed) return true;
-    }
+  for (let i = start; i < end; i++) {
+    odd += NOT_TEXT[payload[i]!]!;
+    if (odd > allowed) return true;
   }
   return false;
 }
@@ -92,16 +93,21 @@ export class PayloadSignatureDetector implements Detector {
   }
 
   observe(v: FlowView, row: number): void {
-    const fwd = v.firstPayloadFwd(row);
-    const rev = v.firstPayloadRev(row);
-    if (fwd.length === 0 && rev.length === 0) return;
-    const sqlProtocol = SQL_PORTS.has(v.dstPort[row]!) || SQL_PORTS.has(v.srcPort[row]!);
-    if (fwd.length > 0) this.#scan(v, row, fwd, true, sqlProtocol);
-    if (rev.length > 0) this.#scan(v, row, rev, false, sqlProtocol);
+    this.#side(v, row, true);
+    this.#side(v, row, false);
   }
 
-  #scan(v: FlowView, row: number, payload: Uint8Array, fwd: boolean, sqlProtocol: boolean): void {
-    if (isBinary(payload)) return;
+  /** Scans what one side sent, when it is text; a view of the bytes is made only then. */
+  #side(v: FlowView, row: number, fwd: boolean): void {
+    const { bytes, offsets } = v.firstPayloads(fwd);
+    const start = offsets[row]!;
+    const end = offsets[row + 1]!;
+    if (start === end || isBinary(bytes, start, end)) return;
+    this.#scan(v, row, bytes.subarray(start, end), fwd);
+  }
+
+  #scan(v: FlowView, row: number, payload: Uint8Array, fwd: boolean): void {
+    const sqlProtocol = SQL_PORTS.has(v.dstPort[row]!) || SQL_PORTS.has(v.srcPort[row]!);
     const text = urlDecode(latin1(payload));
     for (const group of this.#byCategory) {
       if (sqlProtocol && group[0]!.category === 'sqli') continue;
