@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_TRAFFIC_SPIKE, TrafficSpikeDetector } from '../packages/core/src/detect/detectors/traffic-spike.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus } from './support/corpus.js';
+import { readFlows } from './support/flows.js';
 import { writeCapture } from './support/synthetic.js';
 import { detectIn } from './support/detect.js';
 
@@ -11,8 +12,8 @@ const detect = (path: string, minBytes = DEFAULT_TRAFFIC_SPIKE.minBytes) =>
   detectIn(path, [new TrafficSpikeDetector({ ...DEFAULT_TRAFFIC_SPIKE, minBytes })]);
 
 const t0 = 1_700_000_000_000_000;
-/** One 1000-byte datagram per flow, `perBin` flows in each 10 s bin. */
-function traffic(perBin: number[]) {
+/** One 1000-byte datagram per flow, `perBin` flows in each 10 s bin; optionally, in bin `big.bin`, one flow of `big.datagrams`. */
+function traffic(perBin: number[], big?: { bin: number; datagrams: number }) {
   const frames = [];
   let port = 1024;
   for (const [bin, n] of perBin.entries())
@@ -21,7 +22,12 @@ function traffic(perBin: number[]) {
         tsMicros: t0 + bin * 10_000_000 + i * 1000,
         frame: udpFrame({ src: '10.6.0.2', dst: '10.6.0.1', srcPort: port++, dstPort: 9000, payload: new Uint8Array(1000) }),
       });
-  return writeCapture(frames);
+  for (let i = 0; i < (big?.datagrams ?? 0); i++)
+    frames.push({
+      tsMicros: t0 + big!.bin * 10_000_000 + 5_000_000 + i,
+      frame: udpFrame({ src: '10.6.0.2', dst: '10.6.0.1', srcPort: 999, dstPort: 9000, payload: new Uint8Array(1000) }),
+    });
+  return writeCapture(frames.sort((a, b) => a.tsMicros - b.tsMicros));
 }
 
 describe('traffic_spike', () => {
@@ -31,6 +37,14 @@ describe('traffic_spike', () => {
     expect(alerts.map((a) => a.src_ip).sort()).toEqual(['10.6.0.1', '10.6.0.2']);
     expect(alerts[0]!.details).toMatchObject({ max_bin_bytes: 400_000, baseline_bytes: expect.any(Number) });
     expect(alerts[0]!.severity).toBe(3);
+  });
+
+  it("samples the spike bin's largest flow", async () => {
+    const path = traffic([5, 5, 5, 5, 5, 5, 5, 5, 400, 5], { bin: 8, datagrams: 30 });
+    const big = (await readFlows(path)).flows.find((f) => f.src_port === 999)!;
+    const alerts = await detect(path, 100_000);
+    expect(alerts).toHaveLength(2);
+    for (const a of alerts) expect(a.details.sample_flows).toEqual([big.community_id]);
   });
 
   it('stays quiet without history, under the byte floor, or for steady traffic', async () => {

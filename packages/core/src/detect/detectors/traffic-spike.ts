@@ -39,10 +39,19 @@ export const DEFAULT_TRAFFIC_SPIKE: TrafficSpikeConfig = {
   episodeGapSeconds: 300,
 };
 
+/**
+ * A bin's sample flow is looked for once the bin holds this share of
+ * minBytes (a bin under minBytes is never a spike): the sample is then the
+ * bin's largest flow whenever that flow alone is at least this share, and
+ * the Community IDs of the flows of quiet bins (nearly all of them) are
+ * never read.
+ */
+const SAMPLE_FROM_SHARE = 0.1;
+
 interface HostRate {
   bin: number; // index of the bin being filled
   bytes: number; // in that bin
-  sample?: string; // a Community ID of the bin's largest flow
+  sample?: string; // a Community ID of the bin's largest flow (see SAMPLE_FROM_SHARE)
   sampleBytes: number;
   bins: number; // bins folded into the baseline
   mean: number;
@@ -71,7 +80,7 @@ export class TrafficSpikeDetector implements Detector {
     if (bin > h.bin) this.#close(host, h, bin);
     if (bin < h.bin) return; // a flow from before this bin: already judged
     h.bytes += bytes;
-    if (bytes > h.sampleBytes) {
+    if (bytes > h.sampleBytes && h.bytes >= this.config.minBytes * SAMPLE_FROM_SHARE) {
       h.sampleBytes = bytes;
       h.sample = v.communityId(row);
     }
