@@ -61,11 +61,54 @@ const BASELINE_ALPHA = 0.1;
 /** Bins of history a quiet target's baseline is kept for, in baselineBins (ten minutes by default). */
 const BASELINE_HORIZON = 10;
 
+/**
+ * The packets towards a target within the window, with their sum and the
+ * sum of the amplified ones. Flows of the same millisecond (and kind) share
+ * a bucket, so a flood of millions stays a few thousand buckets; buckets
+ * are parallel arrays read from a head index, not an object each.
+ */
+class PacketWindow {
+  #times: number[] = [];
+  #packets: number[] = [];
+  #amplified: boolean[] = [];
+  #head = 0;
+  total = 0;
+  amplified = 0;
+
+  constructor(readonly windowUs: number) {}
+
+  /** Adds a flow's packets at `t` (its start) and drops the buckets that left the window. */
+  add(t: number, packets: number, amplified: boolean): void {
+    const last = this.#times.length - 1;
+    if (last >= this.#head && this.#amplified[last] === amplified && t - this.#times[last]! < 1000) this.#packets[last]! += packets;
+    else {
+      this.#times.push(t);
+      this.#packets.push(packets);
+      this.#amplified.push(amplified);
+    }
+    this.total += packets;
+    if (amplified) this.amplified += packets;
+    while (this.#head < this.#times.length && this.#times[this.#head]! <= t - this.windowUs) {
+      const old = this.#packets[this.#head]!;
+      this.total -= old;
+      if (this.#amplified[this.#head]) this.amplified -= old;
+      this.#head++;
+    }
+    if (this.#head === this.#times.length) {
+      this.#times.length = this.#packets.length = this.#amplified.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#times.length) {
+      this.#times = this.#times.slice(this.#head);
+      this.#packets = this.#packets.slice(this.#head);
+      this.#amplified = this.#amplified.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
 interface Target {
   sources: DistinctWindow<AddressKey>;
-  packets: { time: number; packets: number; amplified: boolean }[];
-  packetsInWindow: number;
-  amplifiedInWindow: number;
+  packets: PacketWindow;
   lastSeen: number; // start of its newest flow
   bin: number; // index of the baseline bin being filled
   binPackets: number;
@@ -101,7 +144,7 @@ export class DdosDetector implements Detector {
     let target = this.#targets.get(dst);
     if (!target) {
       target = {
-        sources: new DistinctWindow(windowUs), packets: [], packetsInWindow: 0, amplifiedInWindow: 0,
+        sources: new DistinctWindow(windowUs), packets: new PacketWindow(windowUs),
         lastSeen: t, bin, binPackets: 0, binExcluded: true, bins: 0, baseline: 0,
       };
       this.#targets.set(dst, target);
@@ -110,23 +153,11 @@ export class DdosDetector implements Detector {
     if (bin > target.bin) this.#fold(target, bin);
     if (bin === target.bin) target.binPackets += packets; // a late flow counts in the window only
     target.sources.add(t, src);
-    // Flows of the same millisecond share an entry, so a flood of millions stays a few thousand entries.
-    const last = target.packets[target.packets.length - 1];
-    if (last && last.amplified === amplified && t - last.time < 1000) last.packets += packets;
-    else target.packets.push({ time: t, packets, amplified });
-    target.packetsInWindow += packets;
-    if (amplified) target.amplifiedInWindow += packets;
-    let drop = 0;
-    while (drop < target.packets.length && target.packets[drop]!.time <= t - windowUs) {
-      const old = target.packets[drop++]!;
-      target.packetsInWindow -= old.packets;
-      if (old.amplified) target.amplifiedInWindow -= old.packets;
-    }
-    if (drop) target.packets.splice(0, drop);
+    target.packets.add(t, packets, amplified);
 
     const { minSources, minPackets, baselineFactor, baselineBins } = this.config;
     const usual = target.bins >= baselineBins ? baselineFactor * target.baseline : 0;
-    const over = target.sources.size >= minSources && target.packetsInWindow >= minPackets && target.packetsInWindow >= usual;
+    const over = target.sources.size >= minSources && target.packets.total >= minPackets && target.packets.total >= usual;
     if (over) target.binExcluded = true;
     if (over || this.#episodes.isOpen(dst)) this.#report(v, row, target, usual);
   }
@@ -141,13 +172,13 @@ export class DdosDetector implements Detector {
     if (sources.size < MAX_COUNTED) sources.add(v.srcKey(row));
     a.details.packets = (a.details.packets as number) + packets;
     a.details.distinct_sources = sources.size;
-    a.details.max_packets_in_window = Math.max((a.details.max_packets_in_window as number) ?? 0, target.packetsInWindow);
-    if (target.amplifiedInWindow * 2 > target.packetsInWindow) {
+    a.details.max_packets_in_window = Math.max((a.details.max_packets_in_window as number) ?? 0, target.packets.total);
+    if (target.packets.amplified * 2 > target.packets.total) {
       a.details.kind = 'udp_amplification';
       a.details.reflector_port = v.srcPort[row];
       a.proto = 17;
     } else a.details.kind ??= 'many_sources';
-    if (target.packetsInWindow >= this.config.criticalPackets) a.severity = 1;
+    if (target.packets.total >= this.config.criticalPackets) a.severity = 1;
     addFlowSample(a, v, row);
   }
 
@@ -161,7 +192,7 @@ export class DdosDetector implements Detector {
       category: 'ddos', severity: 2, detector: this.name, start: target.sources.firstTime, end: t,
       dst_ip: v.dstIp(row), message: '',
       details: {
-        packets: target.packetsInWindow - v.pktsFwd[row]!, window_seconds: windowSeconds, threshold_sources: minSources, threshold_packets: minPackets,
+        packets: target.packets.total - v.pktsFwd[row]!, window_seconds: windowSeconds, threshold_sources: minSources, threshold_packets: minPackets,
         ...(usual > 0 && { baseline_packets: Math.round(target.baseline) }),
       },
     });
