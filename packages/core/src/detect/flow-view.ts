@@ -74,8 +74,18 @@ export function detachColumns(batch: RecordBatch): { rows: number; columns: Reco
  * it deoptimize at every batch, "wrong call target").
  */
 
+/** A string column's values by row. */
+export interface StringReader {
+  at(row: number): string;
+}
+
+/** An address column's values by row, and their keys (see AddressKey). */
+export interface AddressReader extends StringReader {
+  key(row: number): AddressKey;
+}
+
 /** A string column, each value decoded once per batch however many detectors ask. */
-class StringColumn {
+class StringColumn implements StringReader {
   protected readonly offsets: Int32Array;
   protected readonly bytes: Uint8Array;
   readonly #decoded: (string | undefined)[];
@@ -92,7 +102,7 @@ class StringColumn {
 }
 
 /** An address column: its strings, and its keys (see AddressKey), each made once per batch. */
-class AddressColumn extends StringColumn {
+class AddressColumn extends StringColumn implements AddressReader {
   readonly #keys: Int32Array;
   readonly #kind: Uint8Array; // 0: not made yet, 1: IPv4 in #keys, 2: the text
 
@@ -138,12 +148,20 @@ export class BinaryColumn {
 
 export class FlowView {
   readonly rows: number;
-  readonly #src: AddressColumn;
-  readonly #dst: AddressColumn;
-  readonly #connState: StringColumn;
-  readonly #communityId: StringColumn;
-  readonly #payloadFwd: BinaryColumn;
-  readonly #payloadRev: BinaryColumn;
+  /*
+   * The column readers, for the methods below (use those: communityId
+   * knows that ARP rows have none). Public and typed by interfaces: a class
+   * with private members is compatible only with itself, and a view built
+   * by this module's compiled code must stay usable where its source's
+   * types are expected (the tests mix both).
+   */
+  readonly srcAddresses: AddressReader;
+  readonly dstAddresses: AddressReader;
+  readonly connStates: StringReader;
+  readonly communityIds: StringReader;
+  /** First payload bytes sent by src (`payload_fwd`) and by dst (`payload_rev`). */
+  readonly payloadsFwd: BinaryColumn;
+  readonly payloadsRev: BinaryColumn;
   readonly srcPort: Uint16Array;
   readonly dstPort: Uint16Array;
   /** IANA protocol number; 0 for ARP (see isArp). */
@@ -176,10 +194,10 @@ export class FlowView {
 
   private constructor(rows: number, col: (name: ViewColumn) => ColumnBuffers) {
     this.rows = rows;
-    this.#src = new AddressColumn(col('src_ip'), rows);
-    this.#dst = new AddressColumn(col('dst_ip'), rows);
-    this.#connState = new StringColumn(col('conn_state'), rows);
-    this.#communityId = new StringColumn(col('community_id'), rows);
+    this.srcAddresses = new AddressColumn(col('src_ip'), rows);
+    this.dstAddresses = new AddressColumn(col('dst_ip'), rows);
+    this.connStates = new StringColumn(col('conn_state'), rows);
+    this.communityIds = new StringColumn(col('community_id'), rows);
     this.srcPort = col('src_port').values as Uint16Array;
     this.dstPort = col('dst_port').values as Uint16Array;
     this.proto = col('proto').values as Uint8Array;
@@ -192,8 +210,8 @@ export class FlowView {
     this.payloadFwd = doubles('payload_bytes_fwd');
     this.payloadRev = doubles('payload_bytes_rev');
     this.synCount = col('syn_count').values as Uint32Array;
-    this.#payloadFwd = new BinaryColumn(col('payload_fwd'));
-    this.#payloadRev = new BinaryColumn(col('payload_rev'));
+    this.payloadsFwd = new BinaryColumn(col('payload_fwd'));
+    this.payloadsRev = new BinaryColumn(col('payload_rev'));
     this.pktSizeMeanFwd = col('pkt_size_mean_fwd').values as Float64Array;
     this.pktSizeMeanRev = col('pkt_size_mean_rev').values as Float64Array;
     this.pktSizeStdFwd = col('pkt_size_std_fwd').values as Float64Array;
@@ -201,44 +219,39 @@ export class FlowView {
   }
 
   srcIp(row: number): string {
-    return this.#src.at(row);
+    return this.srcAddresses.at(row);
   }
 
   dstIp(row: number): string {
-    return this.#dst.at(row);
+    return this.dstAddresses.at(row);
   }
 
   /** The addresses as keys for per-address state (AddressKey). */
   srcKey(row: number): AddressKey {
-    return this.#src.key(row);
+    return this.srcAddresses.key(row);
   }
 
   dstKey(row: number): AddressKey {
-    return this.#dst.key(row);
+    return this.dstAddresses.key(row);
   }
 
   connState(row: number): string {
-    return this.#connState.at(row);
+    return this.connStates.at(row);
   }
 
   /** Undefined for ARP, which Community ID does not cover (the column is null there). */
   communityId(row: number): string | undefined {
-    return this.isArp(row) ? undefined : this.#communityId.at(row);
-  }
-
-  /** The column of first payload bytes sent by src (forward) or by dst. */
-  firstPayloads(forward: boolean): BinaryColumn {
-    return forward ? this.#payloadFwd : this.#payloadRev;
+    return this.isArp(row) ? undefined : this.communityIds.at(row);
   }
 
   /** First payload bytes sent by src (`payload_fwd`), without copying. */
   firstPayloadFwd(row: number): Uint8Array {
-    return this.#payloadFwd.at(row);
+    return this.payloadsFwd.at(row);
   }
 
   /** First payload bytes sent by dst (`payload_rev`), without copying. */
   firstPayloadRev(row: number): Uint8Array {
-    return this.#payloadRev.at(row);
+    return this.payloadsRev.at(row);
   }
 
   /** An ARP exchange (no IP protocol): src asked for dst's hardware address. */

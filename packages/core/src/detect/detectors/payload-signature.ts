@@ -99,7 +99,7 @@ export class PayloadSignatureDetector implements Detector {
 
   /** Scans what one side sent, when it is text; a view of the bytes is made only then. */
   #side(v: FlowView, row: number, fwd: boolean): void {
-    const { bytes, offsets } = v.firstPayloads(fwd);
+    const { bytes, offsets } = fwd ? v.payloadsFwd : v.payloadsRev;
     const start = offsets[row]!;
     const end = offsets[row + 1]!;
     if (start === end || isBinary(bytes, start, end)) return;
