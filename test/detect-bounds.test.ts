@@ -4,10 +4,11 @@
  * a flood of new addresses.
  */
 import { Capture, DetectionSession, parseDetectionConfig, setUpDetection } from '@mommynet/core';
-import { TCP, tcpFrame, udpFrame } from '@mommynet/core/synth';
+import { seededRandom, TCP, tcpFrame, udpFrame } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { DistinctWindow, evictQuietest } from '../packages/core/src/detect/distinct-window.js';
+import { kthSmallest } from '../packages/core/src/detect/stats.js';
 import { writeCapture } from './support/synthetic.js';
 
 describe('detector state bound', () => {
@@ -16,6 +17,25 @@ describe('detector state bound', () => {
     expect(evictQuietest(map, 200, (v) => v)).toBe(0);
     expect(evictQuietest(map, 50, (v) => v)).toBe(55);
     expect([...map.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 45 }, (_, i) => 55 + i));
+  });
+
+  it('finds the k-th smallest time as a sort would: duplicates, sorted and reversed runs, alternating signs', () => {
+    const random = seededRandom(11);
+    const cases = [
+      Array.from({ length: 1000 }, () => Math.floor(random() * 100)),
+      Array.from({ length: 1000 }, (_, i) => i),
+      Array.from({ length: 1000 }, (_, i) => 1000 - i),
+      Array.from({ length: 1000 }, () => 7),
+      Array.from({ length: 1001 }, (_, i) => (i % 2 ? i : -i) * 1e9),
+      [5],
+    ];
+    for (const values of cases) {
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const k of [0, 1, values.length >> 1, values.length - 2, values.length - 1].filter((k) => k >= 0 && k < values.length)) {
+        expect(kthSmallest(Float64Array.from(values), k)).toBe(sorted[k]);
+      }
+    }
+    expect(() => kthSmallest(new Float64Array(3), 3)).toThrow(RangeError);
   });
 
   it('caps the observations one window holds: the oldest leave early, distinct counts stay right', () => {

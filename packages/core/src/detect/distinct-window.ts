@@ -4,6 +4,8 @@
  * count per value. Values older than the window drop out as time moves on.
  * @module
  */
+import { kthSmallest } from './stats.js';
+
 /**
  * Most observations one window holds, and most distinct values an episode
  * counts: a flood of a million sources within one window must not hold a
@@ -122,7 +124,7 @@ export function dropExpired<K>(windows: Map<K, { readonly lastTime: number; read
 /**
  * The bound on a detector's per-host state: past `max` keys, deletes the
  * entries used least recently (by `lastUse`) until nine tenths of `max`
- * remain, so the sort runs once per tenth of new keys; returns how many
+ * remain, so this runs once per tenth of new keys; returns how many
  * went. A flood of new addresses then costs the quietest state, not the
  * scanner's window in use, and never unbounded memory.
  */
@@ -134,7 +136,7 @@ export function evictQuietest<K, V>(map: Map<K, V>, max: number, lastUse: (v: V)
   map.forEach((v) => {
     times[i++] = lastUse(v);
   });
-  const cutoff = times.sort()[before - Math.floor(max * 0.9) - 1]!;
+  const cutoff = kthSmallest(times, before - Math.floor(max * 0.9) - 1);
   deleteWhere(map, (v) => lastUse(v) <= cutoff);
   return before - map.size;
 }

@@ -33,3 +33,40 @@ export function entropyBits(bytes: Uint8Array): number {
   }
   return h;
 }
+
+/** Quickselect passes before kthSmallest gives up on its pivots and sorts: values built against them cannot make it quadratic. */
+const MAX_SELECT_PASSES = 64;
+
+/**
+ * The k-th smallest of `values` (0-based), reordering them in place:
+ * quickselect with a median-of-three pivot, linear on average (a full sort
+ * of the 100 000 times a state bound judges took several milliseconds).
+ */
+export function kthSmallest(values: Float64Array, k: number): number {
+  if (k < 0 || k >= values.length) throw new RangeError(`no element ${k} among ${values.length}`);
+  let lo = 0;
+  let hi = values.length - 1;
+  for (let pass = 0; lo < hi; pass++) {
+    if (pass === MAX_SELECT_PASSES) return values.subarray(lo, hi + 1).sort()[k - lo]!;
+    const a = values[lo]!;
+    const b = values[(lo + hi) >>> 1]!;
+    const c = values[hi]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = t;
+      }
+    }
+    // Now values[lo..j] <= pivot <= values[i..hi], and any between equal the pivot.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k]!;
+  }
+  return values[k]!;
+}
