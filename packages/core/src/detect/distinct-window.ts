@@ -116,9 +116,34 @@ export function deleteWhere<K, V>(map: Map<K, V>, expired: (value: V) => boolean
   });
 }
 
-/** Drops the windows whose newest observation has left them. */
-export function dropExpired<K>(windows: Map<K, { readonly lastTime: number; readonly windowUs: number }>, clockUs: number): void {
-  deleteWhere(windows, (w) => w.lastTime < clockUs - w.windowUs);
+/**
+ * A lower bound on the times by which a map's entries expire, so that a
+ * prune skips its pass over every entry when none can be old enough. That
+ * pass was most of a prune's cost, every few thousand flows, and usually
+ * found nothing: windows last a minute and more.
+ */
+export class ExpiryBound {
+  #oldest = Infinity;
+
+  /** An entry's time became `timeUs` (a new entry, or a time that may have gone back: flows arrive as they end). */
+  saw(timeUs: number): void {
+    if (timeUs < this.#oldest) this.#oldest = timeUs;
+  }
+
+  /**
+   * Deletes the entries that `expired` says are, which it may only say of
+   * entries whose `time` is before `cutoff`; none are looked at when no
+   * time is. Entries deleted otherwise (evictions) keep the bound valid.
+   */
+  prune<K, V>(map: Map<K, V>, cutoff: number, time: (v: V) => number, expired: (v: V) => boolean = (v) => time(v) < cutoff): void {
+    if (this.#oldest >= cutoff) return;
+    let oldest = Infinity;
+    map.forEach((v, key) => {
+      if (expired(v)) map.delete(key);
+      else if (time(v) < oldest) oldest = time(v);
+    });
+    this.#oldest = oldest;
+  }
 }
 
 /**

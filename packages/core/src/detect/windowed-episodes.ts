@@ -8,11 +8,13 @@
  * @module
  */
 import type { Alert } from './alert.js';
-import { type DistinctWindow, dropExpired, evictQuietest, MAX_COUNTED, windowOf } from './distinct-window.js';
+import { type DistinctWindow, evictQuietest, ExpiryBound, MAX_COUNTED, windowOf } from './distinct-window.js';
 import { EpisodeBook } from './episodes.js';
 
 export class WindowedEpisodes<K, V> {
   #windows = new Map<K, DistinctWindow<V>>();
+  /** When the windows' newest observations (lastTime) can first leave them. */
+  #expiry = new ExpiryBound();
   #distinct = new Map<K, Set<V>>(); // per open episode: every value seen
   #episodes: EpisodeBook<K>;
 
@@ -29,6 +31,7 @@ export class WindowedEpisodes<K, V> {
   add(key: K, timeUs: number, value: V): DistinctWindow<V> {
     const window = windowOf(this.#windows, key, this.windowUs);
     window.add(timeUs, value);
+    this.#expiry.saw(timeUs);
     return window;
   }
 
@@ -65,7 +68,7 @@ export class WindowedEpisodes<K, V> {
 
   /** Drops expired windows and closed episodes' sets, and the quietest windows beyond `maxKeys`; returns how many were evicted. */
   prune(clockUs: number, maxKeys: number): number {
-    dropExpired(this.#windows, clockUs);
+    this.#expiry.prune(this.#windows, clockUs - this.windowUs, (w) => w.lastTime);
     this.#episodes.closeQuiet(clockUs);
     for (const key of this.#distinct.keys()) if (!this.#episodes.isOpen(key)) this.#distinct.delete(key);
     return evictQuietest(this.#windows, maxKeys, (w) => w.lastTime);

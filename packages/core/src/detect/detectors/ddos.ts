@@ -20,7 +20,7 @@
 import type { AddressKey } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { deleteWhere, DistinctWindow, evictQuietest, MAX_COUNTED } from '../distinct-window.js';
+import { DistinctWindow, evictQuietest, ExpiryBound, MAX_COUNTED } from '../distinct-window.js';
 import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -120,6 +120,7 @@ interface Target {
 export class DdosDetector implements Detector {
   readonly name = 'ddos';
   #targets = new Map<AddressKey, Target>();
+  #expiry = new ExpiryBound();
   #episodes: EpisodeBook<AddressKey>;
   #sources = new Map<AddressKey, Set<AddressKey>>();
 
@@ -148,6 +149,7 @@ export class DdosDetector implements Detector {
         lastSeen: t, bin, binPackets: 0, binExcluded: true, bins: 0, baseline: 0,
       };
       this.#targets.set(dst, target);
+      this.#expiry.saw(t); // a target's lastSeen only moves on
     }
     if (t > target.lastSeen) target.lastSeen = t;
     if (bin > target.bin) this.#fold(target, bin);
@@ -217,7 +219,12 @@ export class DdosDetector implements Detector {
     const windowUs = windowSeconds * 1e6;
     const horizonUs = BASELINE_HORIZON * baselineBins * windowUs;
     // A quiet target is kept only while its baseline would raise the bar above minPackets.
-    deleteWhere(this.#targets, (t) => t.lastSeen < clockUs - windowUs && (t.lastSeen < clockUs - horizonUs || baselineFactor * t.baseline < minPackets));
+    this.#expiry.prune(
+      this.#targets,
+      clockUs - windowUs,
+      (t) => t.lastSeen,
+      (t) => t.lastSeen < clockUs - windowUs && (t.lastSeen < clockUs - horizonUs || baselineFactor * t.baseline < minPackets),
+    );
     this.#episodes.closeQuiet(clockUs);
     return evictQuietest(this.#targets, maxKeys, (t) => t.lastSeen);
   }

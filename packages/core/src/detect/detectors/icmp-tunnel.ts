@@ -28,7 +28,7 @@
  */
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { dropExpired, evictQuietest } from '../distinct-window.js';
+import { evictQuietest, ExpiryBound } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 import { entropyBits } from '../stats.js';
@@ -155,6 +155,7 @@ export class IcmpTunnelDetector implements Detector {
   readonly name = 'icmp_tunnel';
   readonly thresholds: IcmpTunnelConfig;
   #windows = new Map<string, PairWindow>();
+  #expiry = new ExpiryBound();
   #episodes: EpisodeBook;
   /** Per open episode: everything since it opened. */
   #totals = new Map<string, { packets: number; payload: number; sizes: Sizes }>();
@@ -195,6 +196,7 @@ export class IcmpTunnelDetector implements Detector {
     let window = this.#windows.get(key);
     if (!window) this.#windows.set(key, (window = new PairWindow(t.windowSeconds * 1e6, t.minEntropyRatio)));
     window.add(flow);
+    this.#expiry.saw(flow.time);
     window.expire(flow.time);
     const enough = window.packets >= t.minPackets;
     const meanPayload = window.packets > 0 ? window.payload / window.packets : 0;
@@ -255,7 +257,7 @@ export class IcmpTunnelDetector implements Detector {
   }
 
   prune(clockUs: number, maxKeys: number): number {
-    dropExpired(this.#windows, clockUs);
+    this.#expiry.prune(this.#windows, clockUs - this.thresholds.windowSeconds * 1e6, (w) => w.lastTime);
     this.#episodes.closeQuiet(clockUs);
     for (const key of this.#totals.keys()) if (!this.#episodes.isOpen(key)) this.#totals.delete(key);
     return evictQuietest(this.#windows, maxKeys, (w) => w.lastTime);

@@ -12,7 +12,7 @@
 import { type AddressKey, addressText } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import type { Detector } from '../detector.js';
-import { deleteWhere, evictQuietest } from '../distinct-window.js';
+import { evictQuietest, ExpiryBound } from '../distinct-window.js';
 import { addSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
 
@@ -61,6 +61,7 @@ interface HostRate {
 export class TrafficSpikeDetector implements Detector {
   readonly name = 'traffic_spike';
   #hosts = new Map<AddressKey, HostRate>();
+  #expiry = new ExpiryBound();
   #episodes: EpisodeBook<AddressKey>;
 
   constructor(private readonly config: TrafficSpikeConfig = DEFAULT_TRAFFIC_SPIKE) {
@@ -76,7 +77,10 @@ export class TrafficSpikeDetector implements Detector {
 
   #count(v: FlowView, row: number, host: AddressKey, bin: number, bytes: number): void {
     let h = this.#hosts.get(host);
-    if (!h) this.#hosts.set(host, (h = { bin, bytes: 0, sampleBytes: 0, bins: 0, mean: 0, variance: 0 }));
+    if (!h) {
+      this.#hosts.set(host, (h = { bin, bytes: 0, sampleBytes: 0, bins: 0, mean: 0, variance: 0 }));
+      this.#expiry.saw(bin); // a host's bin only moves on
+    }
     if (bin > h.bin) this.#close(host, h, bin);
     if (bin < h.bin) return; // a flow from before this bin: already judged
     h.bytes += bytes;
@@ -131,7 +135,7 @@ export class TrafficSpikeDetector implements Detector {
 
   prune(clockUs: number, maxKeys: number): number {
     const horizon = Math.floor(clockUs / (this.config.binSeconds * 1e6)) - 10 * this.config.warmupBins;
-    deleteWhere(this.#hosts, (h) => h.bin < horizon);
+    this.#expiry.prune(this.#hosts, horizon, (h) => h.bin);
     this.#episodes.closeQuiet(clockUs);
     return evictQuietest(this.#hosts, maxKeys, (h) => h.bin);
   }
