@@ -141,7 +141,11 @@ export class TrafficSpikeDetector implements Detector {
   }
 
   finish(): Alert[] {
-    for (const [host, h] of this.#hosts) this.#close(host, h, h.bin + 1); // the last bins too
+    // The last bins are judged too; only those over minBytes can be spikes, and no baseline matters after this.
+    const { minBytes } = this.config;
+    this.#hosts.forEach((h, host) => {
+      if (h.bytes >= minBytes) this.#close(host, h, h.bin + 1);
+    });
     this.#hosts.clear();
     return this.#episodes.drain();
   }
