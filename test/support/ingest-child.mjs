@@ -1,7 +1,6 @@
-// Test helper: ingests one capture with small batches, each committed on its
-// own, and after the first commit prints "committed" and holds still (the
-// database stays open and locked) until it is killed. Arguments: DB CAPTURE
-// BATCH_ROWS.
+// Test helper: ingests one capture with small batches and, after the first
+// committed batch, prints "committed" and holds still (the database stays
+// open and locked) until it is killed. Arguments: DB CAPTURE BATCH_ROWS.
 import { ingestCapture, openStore } from '@mommynet/core';
 
 const [db, capture, batchRows] = process.argv.slice(2);
@@ -9,7 +8,6 @@ const store = await openStore(db);
 let said = false;
 await ingestCapture(store, capture, {
   batchRows: Number(batchRows),
-  commitRows: Number(batchRows),
   onProgress: () => {
     if (said) return;
     said = true;

@@ -2,7 +2,7 @@
  * Detection on worker threads. `ingest` appends each batch to DuckDB on its
  * own thread; the detectors' columns are copied once into shared memory and
  * handed to every worker, each running its share of the detectors, so the
- * append and detection run at once. At most `MAX_IN_FLIGHT_ROWS` flows wait
+ * append and detection run at once. At most `MAX_IN_FLIGHT` batches wait
  * for the workers: `observe` resolves once there is room, which holds the
  * capture back instead of queueing batches without bound.
  *
@@ -32,12 +32,7 @@ import { detachColumns } from './flow-view.js';
 import { DETECTOR_NAMES } from './session.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
-/**
- * Flows shared with the workers and not yet seen by all of them, beyond
- * which `observe` waits (about 70 MB of columns): two commits' worth, so the
- * ingesting thread can run that far ahead of the detectors.
- */
-const MAX_IN_FLIGHT_ROWS = 250_000;
+const MAX_IN_FLIGHT = 2;
 
 /**
  * Relative cost of each detector per flow (`pnpm bench:detect`), to split
@@ -71,9 +66,8 @@ interface Share {
 
 export class ParallelDetection {
   #shares: Share[];
-  /** Each batch in flight, oldest first: acknowledgements still awaited, and its flows. */
-  #pending: { acks: number; rows: number }[] = [];
-  #rowsInFlight = 0;
+  /** Acknowledgements still awaited for each batch in flight, oldest first. */
+  #pending: number[] = [];
   #room: (() => void)[] = [];
   #failure?: Error;
   #ending = false;
@@ -106,11 +100,9 @@ export class ParallelDetection {
 
   /** Batches complete in order (each worker answers in order), so the oldest pending one is acknowledged. */
   #acknowledged(): void {
-    const oldest = this.#pending[0]!;
-    if (--oldest.acks > 0) return;
+    if (--this.#pending[0]! > 0) return;
     this.#pending.shift();
-    this.#rowsInFlight -= oldest.rows;
-    if (this.#rowsInFlight <= MAX_IN_FLIGHT_ROWS) for (const wake of this.#room.splice(0)) wake();
+    this.#room.shift()?.();
   }
 
   #fail(err: Error): void {
@@ -123,10 +115,9 @@ export class ParallelDetection {
   async observe(batch: RecordBatch): Promise<void> {
     if (this.#failure) throw this.#failure;
     const { rows, columns } = detachColumns(batch);
-    this.#pending.push({ acks: this.#shares.length, rows });
-    this.#rowsInFlight += rows;
+    this.#pending.push(this.#shares.length);
     for (const s of this.#shares) s.worker.postMessage({ type: 'flows', rows, columns } satisfies ToWorker);
-    while (this.#rowsInFlight > MAX_IN_FLIGHT_ROWS && !this.#failure) await new Promise<void>((wake) => this.#room.push(wake));
+    while (this.#pending.length >= MAX_IN_FLIGHT && !this.#failure) await new Promise<void>((wake) => this.#room.push(wake));
     if (this.#failure) throw this.#failure;
   }
 

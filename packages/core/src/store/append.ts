@@ -6,12 +6,9 @@
  * integers, doubles, TIMESTAMP as int64 microseconds), validity bitmaps
  * likewise, and strings are assigned from their UTF-8 bytes.
  *
- * Batches are committed together once COMMIT_ROWS flows wait (one flush,
- * which DuckDB commits as one transaction: those flows are either all in
- * the table or not at all), and by `commit` at the end. A commit of a
- * DuckDB row group is written to the file directly rather than through its
- * log; batches smaller than that reach the detectors and the appender as
- * soon as their flows end, rather than when a row group's worth has.
+ * One flush per batch, which DuckDB commits as one transaction: a batch is
+ * either all in the table or not at all. Batches of a DuckDB row group
+ * (COMMIT_ROWS) are written to the file directly rather than through its log.
  * (Measured alternatives, slower here: grouping smaller batches into one
  * transaction; two connections committing in turn on Node's pool. Appending
  * off the JavaScript thread gains nothing, because the capture thread never
@@ -33,37 +30,28 @@ import { FLOW_TABLE_COLUMNS } from './schema.js';
 
 const WIDTH: Partial<Record<FlowColumnType, number>> = { u8: 1, u16: 2, u32: 4, u64: 8, f64: 8, timestamp_us: 8 };
 
-/** Flows per transaction when ingesting: one DuckDB row group. */
+/** Flows per batch, and so per transaction, when ingesting: one DuckDB row group. */
 export const COMMIT_ROWS = 122_880;
-
-/** Flows per batch when ingesting: a tenth of a commit, and a whole number of DuckDB chunks (2048). */
-export const INGEST_BATCH_ROWS = COMMIT_ROWS / 10;
 
 export class FlowAppender {
   #appender: DuckDBAppender;
   #chunk: DuckDBDataChunk;
   #rowsPerChunk = duckdb.vector_size();
-  /** Flows appended since the last commit. */
-  #pending = 0;
 
-  private constructor(
-    appender: DuckDBAppender,
-    private readonly commitRows: number,
-  ) {
+  private constructor(appender: DuckDBAppender) {
     this.#appender = appender;
     const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
     this.#chunk = DuckDBDataChunk.create(types);
   }
 
-  /** An appender of flows into `flows`, committing once `commitRows` wait (default COMMIT_ROWS). */
-  static async create(connection: DuckDBConnection, commitRows = COMMIT_ROWS): Promise<FlowAppender> {
+  static async create(connection: DuckDBConnection): Promise<FlowAppender> {
     const appender = await connection.createAppender('flows');
     if (appender.columnCount !== FLOW_TABLE_COLUMNS.length)
       throw new Error(`flows table has ${appender.columnCount} columns; this MommyNet writes ${FLOW_TABLE_COLUMNS.length}`);
-    return new FlowAppender(appender, commitRows);
+    return new FlowAppender(appender);
   }
 
-  /** Appends a batch, with each flow's anomaly score when scored (else NULL); commits once `commitRows` flows wait. */
+  /** Appends a batch, with each flow's anomaly score when scored (else NULL), and commits it. */
   append(batch: RecordBatch, captureId: number, scores?: Float32Array): void {
     if (scores && scores.length !== batch.numRows) throw new RangeError(`${scores.length} anomaly scores for ${batch.numRows} flows`);
     const columns = FLOW_COLUMNS.map((_, i) => batch.getChildAt(i)!.data[0]!);
@@ -72,18 +60,9 @@ export class FlowAppender {
       this.#fillChunk(columns, captureId, start, rows, scores);
       this.#appender.appendDataChunk(this.#chunk);
     }
-    this.#pending += batch.numRows;
-    if (this.#pending >= this.commitRows) this.commit();
-  }
-
-  /** Commits the flows appended since the last commit, as one transaction. */
-  commit(): void {
-    if (this.#pending === 0) return;
     this.#appender.flushSync();
-    this.#pending = 0;
   }
 
-  /** Commits what is left and ends the appender. */
   close(): void {
     this.#appender.closeSync();
   }

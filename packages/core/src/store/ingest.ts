@@ -3,9 +3,9 @@
  * a file already ingested completely is skipped (unless forced); one whose
  * ingest was cut off (status `incomplete`) is ingested again from the start
  * under the same capture_id, its earlier rows removed first, so nothing is
- * counted twice. Flows arrive in batches of INGEST_BATCH_ROWS as they end,
- * and commit COMMIT_ROWS at a time (see append.ts): a killed ingest leaves
- * every committed transaction, and a capture row that says `incomplete`.
+ * counted twice. Flows arrive in batches of COMMIT_ROWS and each commits on
+ * its own (see append.ts): a killed ingest leaves every committed batch, and
+ * a capture row that says `incomplete`.
  *
  * @example
  * const store = await openStore('mommy.duckdb');
@@ -23,7 +23,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { Capture } from '../capture.js';
 import { CaptureError } from '../errors.js';
 import type { FileOptions } from '../options.js';
-import { COMMIT_ROWS, FlowAppender, INGEST_BATCH_ROWS } from './append.js';
+import { COMMIT_ROWS, FlowAppender } from './append.js';
 import type { Store } from './database.js';
 import type { CaptureStatus } from './schema.js';
 
@@ -39,8 +39,6 @@ export interface IngestProgress {
 export interface IngestOptions extends FileOptions {
   /** Ingest again even if the same file (SHA-256) is already complete. */
   force?: boolean;
-  /** Flows per transaction: a killed ingest keeps every whole one. Default COMMIT_ROWS (a DuckDB row group, the fastest). */
-  commitRows?: number;
   /** Name of this machine in the store. Default: the host name. */
   sensor?: string;
   onProgress?: (progress: IngestProgress) => void;
@@ -103,7 +101,7 @@ async function claimCaptureId(store: Store, existing: ExistingCapture | undefine
 export async function ingestCapture(store: Store, file: string, options: IngestOptions = {}): Promise<IngestResult> {
   const started = performance.now();
   const path = resolve(file);
-  const { force = false, sensor = hostname(), onProgress, onBatch, scoreBatch, commitRows = COMMIT_ROWS, ...captureOptions } = options;
+  const { force = false, sensor = hostname(), onProgress, onBatch, scoreBatch, ...captureOptions } = options;
   const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
 
@@ -119,8 +117,7 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
   // Opened first: its thread reads and builds flows while this one hashes.
   let capture: Capture;
   try {
-    // Room for four commits' worth of flows while a commit or the detectors hold this thread up.
-    capture = Capture.openFile(path, { batchRows: INGEST_BATCH_ROWS, queueDepth: (4 * COMMIT_ROWS) / INGEST_BATCH_ROWS, ...captureOptions });
+    capture = Capture.openFile(path, { batchRows: COMMIT_ROWS, ...captureOptions });
   } catch (err) {
     result.error = err as Error;
     return done();
@@ -138,7 +135,7 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
   const captureId = await claimCaptureId(store, existing, { path, size, sha256: digest, sensor });
   result.captureId = captureId;
 
-  const appender = await FlowAppender.create(store.connection, commitRows);
+  const appender = await FlowAppender.create(store.connection);
   let failure: Error | undefined;
   try {
     for await (const batch of capture) {
@@ -154,11 +151,11 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
     if (!(err instanceof CaptureError)) {
       capture.close();
       try {
-        appender.close(); // commits what it can
+        appender.close();
       } catch {
         // The store failing again (a full disk): the first error is the one to report.
       }
-      throw err; // the store or a detector failed: the row stays 'incomplete', committed flows stay
+      throw err; // the store or a detector failed: the row stays 'incomplete', committed batches stay
     }
     failure = err;
   } finally {
