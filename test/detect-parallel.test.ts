@@ -21,7 +21,7 @@ describe('ParallelDetection', () => {
     expect(groups).toHaveLength(2);
     expect(groups.flat().sort()).toEqual([...DETECTOR_NAMES].sort());
     expect(groups[0]).toContain('ddos');
-    expect(groups[1]).toContain('traffic_spike'); // the two costliest apart
+    expect(groups[1]).toContain('payload_signature'); // the two costliest apart
     expect(splitDetectors(['ddos'], 4)).toEqual([['ddos']]);
   });
 

@@ -40,8 +40,8 @@ const MAX_IN_FLIGHT = 2;
  * here counts as 0.1).
  */
 const DETECTOR_COST: Readonly<Record<string, number>> = {
-  ddos: 0.43, traffic_spike: 0.27, payload_signature: 0.27, dns_tunnel: 0.23, port_scan: 0.17, ip_sweep: 0.13,
-  syn_flood: 0.11, dhcp_flood: 0.09, brute_force: 0.07, icmp_tunnel: 0.07, beaconing: 0.06, threat_intel: 0.03,
+  ddos: 0.24, payload_signature: 0.21, dns_tunnel: 0.17, traffic_spike: 0.15, port_scan: 0.11, ip_sweep: 0.09,
+  syn_flood: 0.09, dhcp_flood: 0.06, icmp_tunnel: 0.06, beaconing: 0.06, brute_force: 0.05, threat_intel: 0.03,
 };
 
 /** The detectors, split into `n` groups of about equal cost (largest first, each to the lightest group). */
