@@ -163,8 +163,12 @@ export class BeaconingDetector implements Detector {
       s.episode = undefined;
     }
     if (!this.#addCheckIn(s, t, end, (c.minPeriodSeconds * 1e6) / 2)) return;
-    if (s.starts.length < c.minConnections) return;
+    if (s.starts.length >= c.minConnections) this.#judge(v, row, key, s);
+  }
 
+  /** Reports the series if its check-ins are regular (apart from observe, for its closures: see Detector.observe). */
+  #judge(v: FlowView, row: number, key: string, s: Series): void {
+    const c = this.config.beaconing;
     const intervals = s.starts.slice(1).map((x, i) => x - s.starts[i]!);
     const period = median(intervals);
     if (period < c.minPeriodSeconds * 1e6 || period > c.maxPeriodSeconds * 1e6) return;
