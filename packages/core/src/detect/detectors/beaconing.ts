@@ -154,15 +154,17 @@ export class BeaconingDetector implements Detector {
 
     let s = this.#series.get(key);
     if (!s) {
-      this.#series.set(key, (s = { starts: [], ends: [], lastCheckIn: t, lastEvidence: -Infinity, episodeGapUs: 0 }));
+      // Made with its first check-in: arrays of one, as most series never get a second (see DistinctWindow.add).
+      this.#series.set(key, (s = { starts: [t], ends: [end], lastCheckIn: t, lastEvidence: -Infinity, episodeGapUs: 0 }));
+    } else {
+      if (s.episode !== undefined && t - s.lastEvidence > s.episodeGapUs) {
+        // The episode is over: a new one needs a regular series of its own.
+        s.starts = [];
+        s.ends = [];
+        s.episode = undefined;
+      }
+      if (!this.#addCheckIn(s, t, end, (c.minPeriodSeconds * 1e6) / 2)) return;
     }
-    if (s.episode !== undefined && t - s.lastEvidence > s.episodeGapUs) {
-      // The episode is over: a new one needs a regular series of its own.
-      s.starts = [];
-      s.ends = [];
-      s.episode = undefined;
-    }
-    if (!this.#addCheckIn(s, t, end, (c.minPeriodSeconds * 1e6) / 2)) return;
     if (s.starts.length >= c.minConnections) this.#judge(v, row, key, s);
   }
 

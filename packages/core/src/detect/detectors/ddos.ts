@@ -81,7 +81,12 @@ class PacketWindow {
   add(t: number, packets: number, amplified: boolean): void {
     const last = this.#times.length - 1;
     if (last >= this.#head && this.#amplified[last] === amplified && t - this.#times[last]! < 1000) this.#packets[last]! += packets;
-    else {
+    else if (last < 0) {
+      // Arrays of one (see DistinctWindow.add): most targets get one flow.
+      this.#times = [t];
+      this.#packets = [packets];
+      this.#amplified = [amplified];
+    } else {
       this.#times.push(t);
       this.#packets.push(packets);
       this.#amplified.push(amplified);

@@ -289,7 +289,8 @@ class ContributionWindow {
   constructor(readonly windowUs: number) {}
 
   add(item: Seen): void {
-    this.#items.push(item);
+    if (this.#items.length === 0) this.#items = [item]; // an array of one (see DistinctWindow.add)
+    else this.#items.push(item);
     this.#apply(item.c, 1);
   }
 

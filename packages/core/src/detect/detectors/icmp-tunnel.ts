@@ -112,7 +112,8 @@ class PairWindow {
   ) {}
 
   add(f: Flow): void {
-    this.#flows.push(f);
+    if (this.#flows.length === 0) this.#flows = [f]; // an array of one (see DistinctWindow.add)
+    else this.#flows.push(f);
     this.#apply(f, 1);
   }
 
