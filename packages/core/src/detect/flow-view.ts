@@ -146,6 +146,8 @@ export class BinaryColumn {
   }
 }
 
+const NO_ARP = new Uint8Array(0);
+
 export class FlowView {
   readonly rows: number;
   /*
@@ -166,8 +168,8 @@ export class FlowView {
   readonly dstPort: Uint16Array;
   /** IANA protocol number; 0 for ARP (see isArp). */
   readonly proto: Uint8Array;
-  /** The rows without an IP protocol (ARP), 1 a byte; undefined when every row has one. */
-  readonly arpRows: Uint8Array | undefined;
+  /** The rows without an IP protocol (ARP), 1 a byte; empty when every row has one. */
+  readonly arpRows: Uint8Array;
   /** The 64-bit columns as doubles, converted once per view (see int64.ts): exact, and no BigInt per read. */
   readonly startUs: Float64Array;
   readonly endUs: Float64Array;
@@ -201,7 +203,9 @@ export class FlowView {
     this.srcPort = col('src_port').values as Uint16Array;
     this.dstPort = col('dst_port').values as Uint16Array;
     this.proto = col('proto').values as Uint8Array;
-    this.arpRows = col('proto').nulls;
+    // Always an array (an empty one for no ARP): a field that is sometimes undefined gives views two
+    // shapes, and code optimized for one deoptimizes on the other.
+    this.arpRows = col('proto').nulls ?? NO_ARP;
     const doubles = (name: ViewColumn) => int64AsDoubles(col(name).values as BigInt64Array | BigUint64Array, rows);
     this.startUs = doubles('start_time');
     this.endUs = doubles('end_time');
@@ -256,7 +260,7 @@ export class FlowView {
 
   /** An ARP exchange (no IP protocol): src asked for dst's hardware address. */
   isArp(row: number): boolean {
-    return this.arpRows !== undefined && this.arpRows[row] === 1;
+    return this.arpRows[row] === 1;
   }
 
   /** The IANA protocol number, undefined for ARP (as an alert's `proto`). */
