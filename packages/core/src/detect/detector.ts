@@ -18,9 +18,11 @@ export interface Detector {
    * avoid. In particular it declares no closures: V8 allocates the
    * variables a closure captures (a context, and a boxed number for each
    * double) each time the function that declares them is called, whether
-   * or not the closure is reached. Detectors report an episode
-   * (EpisodeBook.note and its callbacks) from a method of their own, called
-   * only when a threshold is crossed or an episode is open.
+   * or not the closure is reached. Detectors report an episode from a
+   * method of their own, called only when a threshold is crossed or an
+   * episode is open: with EpisodeBook.note and its callbacks, or, where
+   * every flow of a flood extends the episode, with continued and begin,
+   * which need none.
    */
   observe(view: FlowView, row: number): void;
   /**
