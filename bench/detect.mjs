@@ -8,14 +8,18 @@
  * 2. ingest with detection on against off (target: on >= 0.7 x off, as
  *    rates, i.e. off/on time >= 0.7); then the same for the corpus
  *    captures ingested one after the other by one command (the workers
- *    serve every file);
+ *    serve every file). Each ingest runs in a process of its own, as the
+ *    command does, off and on taking turns, so that the machine's changing
+ *    load falls on both alike;
  * 3. the per-host state at --hosts distinct hosts (default 1 000 000): heap
  *    growth per host after feeding one probe flow per host to every
  *    detector, and after a prune past every window (the bound).
  * Best of --runs. Results to bench/out/detect-<date>.json.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { best, fmtInt, loadCore, log, machine, removeDb, table, parseOptions } from './common.mjs';
 import { corpusDir, makeCapture, REPO } from './make-capture.mjs';
@@ -43,6 +47,8 @@ async function perDetector(core, file, runs) {
   }
   return { flows, rows };
 }
+
+const SELF = fileURLToPath(import.meta.url);
 
 /** Ingest of `files` as the CLI does it: detection on worker threads beside the append, one set of workers for all the files. */
 async function ingestSeconds(core, files, db, detect) {
@@ -91,19 +97,18 @@ async function main() {
   fs.mkdirSync(opts.out, { recursive: true });
   const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });
   const { flows, rows } = await perDetector(core, cap.path, opts.runs);
-  // The held batches are gone now: the ingest runs below start from a small heap, as ingest does.
+  // The held batches are garbage now: free them before the ingest processes start.
   global.gc?.();
 
   log('ingest with and without detection');
   const db = path.join(opts.out, 'detect.duckdb');
-  const off = await best(opts.runs, () => ingestSeconds(core, [cap.path], db, false));
-  const on = await best(opts.runs, () => ingestSeconds(core, [cap.path], db, true));
+  const single = ingestTurns([cap.path], db, opts.runs);
   // Many small files, as a directory of rotated captures: the corpus itself.
   const corpus = fs.readdirSync(corpusDir()).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(corpusDir(), f));
   log(`ingest of the ${corpus.length} corpus captures with and without detection`);
-  const manyOff = await best(opts.runs, () => ingestSeconds(core, corpus, db, false));
-  const manyOn = await best(opts.runs, () => ingestSeconds(core, corpus, db, true));
+  const many = ingestTurns(corpus, db, opts.runs);
   removeDb(db);
+  const [off, on, manyOff, manyOn] = [single.off, single.on, many.off, many.on].map((times) => Math.min(...times));
   log(`per-host state at ${fmtInt(opts.hosts)} hosts`);
   const state = await hostState(core, opts.hosts);
 
@@ -127,10 +132,33 @@ async function main() {
     ].join('\n'),
   );
   const json = path.join(opts.out, `detect-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(json, JSON.stringify({ machine: m, flows, detectors: rows, off, on, ratio, corpusFiles: corpus.length, manyOff, manyOn, state }, null, 2));
+  fs.writeFileSync(
+    json,
+    JSON.stringify({ machine: m, flows, detectors: rows, off, on, ratio, corpusFiles: corpus.length, manyOff, manyOn, runs: { single, many }, state }, null, 2),
+  );
 }
 
-main().catch((err) => {
+/** `runs` ingests of `files` with detection off and as many with it on, taking turns, each in a process of its own; their seconds. */
+function ingestTurns(files, db, runs) {
+  const times = { off: [], on: [] };
+  for (let r = 1; r <= runs; r++) {
+    for (const mode of ['off', 'on']) {
+      const out = execFileSync(process.execPath, [SELF, '--ingest-child', mode, db, ...files], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      times[mode].push(JSON.parse(out).seconds);
+      log(`run ${r}/${runs} detection ${mode.padEnd(3)} ${times[mode].at(-1).toFixed(2)} s`);
+    }
+  }
+  return times;
+}
+
+/** The child of ingestTurns: one ingest, its seconds as JSON on stdout. */
+async function ingestChild([mode, db, ...files]) {
+  const core = await loadCore();
+  console.log(JSON.stringify({ seconds: await ingestSeconds(core, files, db, mode === 'on') }));
+}
+
+const childAt = process.argv.indexOf('--ingest-child');
+(childAt >= 0 ? ingestChild(process.argv.slice(childAt + 1)) : main()).catch((err) => {
   console.error(`bench:detect: ${err.stack ?? err}`);
   process.exitCode = 1;
 });
