@@ -111,6 +111,22 @@ function copyStrings(vector: duckdb.Vector, data: Data, start: number, rows: num
   const base = data.offset + start;
   if (inlineScratch.length < rows * STRING_T) inlineScratch = new Uint8Array(rows * STRING_T);
   const slots = inlineScratch.subarray(0, rows * STRING_T).fill(0);
+  const long = packInlineStrings(slots, offsets, bytes, base, rows);
+  duckdb.copy_data_to_vector(vector, 0, slots.buffer, slots.byteOffset, slots.byteLength);
+  for (const r of long) {
+    duckdb.vector_assign_string_element_len(vector, r, bytes.subarray(offsets[base + r]!, offsets[base + r + 1]!));
+  }
+}
+
+/**
+ * Writes rows `base`.. `base + rows` of a string column into `slots` as
+ * inline string_t's; returns the rows too long for that. A function of its
+ * own, ending with its loop: V8 compiles a hot loop on its own ("on-stack
+ * replacement") in the first call, before the code after the loop has ever
+ * run, and re-enters that compiled loop in every later call; code after the
+ * loop in the same function would then deoptimize each time it is reached.
+ */
+function packInlineStrings(slots: Uint8Array, offsets: Int32Array, bytes: Uint8Array, base: number, rows: number): number[] {
   const long: number[] = [];
   for (let r = 0; r < rows; r++) {
     const from = offsets[base + r]!;
@@ -123,10 +139,7 @@ function copyStrings(vector: duckdb.Vector, data: Data, start: number, rows: num
     slots[at] = length; // little-endian uint32; length <= 12
     for (let k = 0; k < length; k++) slots[at + 4 + k] = bytes[from + k]!;
   }
-  duckdb.copy_data_to_vector(vector, 0, slots.buffer, slots.byteOffset, slots.byteLength);
-  for (const r of long) {
-    duckdb.vector_assign_string_element_len(vector, r, bytes.subarray(offsets[base + r]!, offsets[base + r + 1]!));
-  }
+  return long;
 }
 
 /** Arrow and DuckDB both use LSB-first validity bits; chunks start on byte boundaries. */
