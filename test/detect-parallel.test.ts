@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, makeDetectors, ParallelDetection, splitDetectors } from '@mommynet/core';
+import type { RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+
+import { detachColumns, VIEW_COLUMNS } from '../packages/core/src/detect/flow-view.js';
 
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
 
@@ -44,6 +47,21 @@ describe('ParallelDetection', () => {
     }
   });
 
+  it('gives every batch its own columns when observe is not awaited, the shared memory reused only once every worker is done with it', async () => {
+    const path = join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap');
+    const batches: RecordBatch[] = [];
+    for await (const batch of Capture.openFile(path, { batchRows: 64 })) batches.push(batch);
+    const session = new DetectionSession();
+    for (const batch of batches) session.observe(batch);
+    const parallel = ParallelDetection.start(DEFAULT_DETECTION, { workers: 2 });
+    try {
+      await Promise.all(batches.map((batch) => parallel.observe(batch)));
+      expect(await parallel.finish()).toEqual(session.finish());
+    } finally {
+      await parallel.close();
+    }
+  });
+
   it('fails with the worker\'s error, not a hang, when the worker cannot start its detectors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mommy-parallel-'));
     const list = join(dir, 'intel.txt');
@@ -59,5 +77,31 @@ describe('ParallelDetection', () => {
     }
     expect(String(failure)).toMatch(/cannot read indicator list .*intel\.txt/);
     await parallel.close();
+  });
+});
+
+describe('detachColumns', () => {
+  const columnsOf = (d: ReturnType<typeof detachColumns>) =>
+    Object.fromEntries(VIEW_COLUMNS.map((name) => [name, { values: Array.from(d.columns[name].values as unknown as ArrayLike<unknown>), offsets: [...(d.columns[name].valueOffsets ?? [])] }]));
+
+  it('copies into an earlier batch\'s shared buffers where they are large enough, and into new ones where not', async () => {
+    const batches: RecordBatch[] = [];
+    for await (const batch of Capture.openFile(join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap'), { batchRows: 128 })) batches.push(batch);
+    const [big, small] = [batches[0]!, batches.at(-1)!];
+    expect(small.numRows).toBeLessThan(big.numRows);
+    const first = detachColumns(big);
+    const reused = detachColumns(small, first);
+    expect(columnsOf(reused)).toEqual(columnsOf(detachColumns(small)));
+    for (const name of VIEW_COLUMNS) {
+      expect(reused.columns[name].values.buffer, name).toBeInstanceOf(SharedArrayBuffer);
+      expect(reused.columns[name].values.buffer, name).toBe(first.columns[name].values.buffer);
+    }
+    // Back to the large batch: rows beyond the small one's, and every byte of the payloads, must be there.
+    const grown = detachColumns(big, reused);
+    expect(columnsOf(grown)).toEqual(columnsOf(detachColumns(big)));
+    const tiny = detachColumns(small);
+    const outgrown = detachColumns(big, tiny);
+    expect(columnsOf(outgrown)).toEqual(columnsOf(first));
+    expect(outgrown.columns.src_port.values.buffer).not.toBe(tiny.columns.src_port.values.buffer);
   });
 });

@@ -23,6 +23,10 @@ export interface Detector {
    * episode is open: with EpisodeBook.note and its callbacks, or, where
    * every flow of a flood extends the episode, with continued and begin,
    * which need none.
+   *
+   * The view is valid only during the call: a detection worker copies the
+   * next batches' columns into the same shared memory. Keep numbers and
+   * strings read from it, never the view or a subarray of its bytes.
    */
   observe(view: FlowView, row: number): void;
   /**

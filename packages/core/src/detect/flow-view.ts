@@ -27,10 +27,24 @@ export const VIEW_COLUMNS = [
 ] as const;
 export type ViewColumn = (typeof VIEW_COLUMNS)[number];
 
-/** A copy of `view` in shared memory, which any number of worker threads can read without another copy. */
-function shared<T extends ArrayBufferView>(view: T): T {
-  const Ctor = view.constructor as new (buffer: SharedArrayBuffer) => T & { set(a: T): void };
-  const copy = new Ctor(new SharedArrayBuffer(view.byteLength));
+/** Any typed array: what a column's buffers are. */
+type TypedArray = ArrayBufferView & ArrayLike<unknown> & { set(source: ArrayLike<unknown>): void };
+type TypedArrayClass<T> = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
+
+/**
+ * `view` copied into shared memory, which any number of worker threads can
+ * read without another copy: into `reuse`'s buffer when it is of the same
+ * type and large enough (a new buffer is memory the system must map and
+ * zero, about as costly as the copy eight times over), else a new one with
+ * a quarter to spare.
+ */
+function sharedCopy<T extends TypedArray>(view: T, reuse?: ArrayBufferView): T {
+  const Ctor = view.constructor as TypedArrayClass<T>;
+  let buffer = reuse?.buffer;
+  if (!(buffer instanceof SharedArrayBuffer) || reuse!.constructor !== Ctor || buffer.byteLength < view.byteLength) {
+    buffer = new SharedArrayBuffer(Math.ceil(view.length * 1.25) * Ctor.BYTES_PER_ELEMENT);
+  }
+  const copy = new Ctor(buffer, 0, view.length);
   copy.set(view);
   return copy;
 }
@@ -50,19 +64,32 @@ function buffersOf(data: Data, name: ViewColumn, rows: number): ColumnBuffers {
   return { values: data.values as ArrayBufferView, valueOffsets: data.valueOffsets as Int32Array | undefined, ...(nulls && { nulls }) };
 }
 
-/** A batch's view columns copied into shared memory, for detection workers. */
-export function detachColumns(batch: RecordBatch): { rows: number; columns: Record<ViewColumn, ColumnBuffers> } {
+/** A batch's view columns in shared memory (see detachColumns). */
+export interface DetachedBatch {
+  rows: number;
+  columns: Record<ViewColumn, ColumnBuffers>;
+}
+
+/**
+ * A batch's view columns copied into shared memory, for detection workers;
+ * into the buffers of `reuse` (an earlier batch's, which no thread reads any
+ * more) where they are large enough.
+ */
+export function detachColumns(batch: RecordBatch, reuse?: DetachedBatch): DetachedBatch {
   const rows = batch.numRows;
   const columns = {} as Record<ViewColumn, ColumnBuffers>;
   for (const name of VIEW_COLUMNS) {
     const { values, valueOffsets: offsets, nulls } = buffersOf(batch.getChild(name)!.data[0]!, name, rows);
-    // Variable-width columns: only the bytes the rows use (the buffer may be larger).
-    columns[name] = offsets
-      ? {
-          values: shared((values as Uint8Array).subarray(offsets[0]!, offsets[rows]!)),
-          valueOffsets: shared(offsets.subarray(0, rows + 1).map((o) => o - offsets[0]!)),
-        }
-      : { values: shared(values), ...(nulls && { nulls: shared(nulls) }) };
+    const old = reuse?.columns[name];
+    if (offsets) {
+      // Variable-width columns: only the bytes the rows use (the buffer may be larger), offsets from 0.
+      const first = offsets[0]!;
+      const copiedOffsets = sharedCopy(offsets.subarray(0, rows + 1), old?.valueOffsets);
+      if (first !== 0) for (let r = 0; r <= rows; r++) copiedOffsets[r]! -= first;
+      columns[name] = { values: sharedCopy((values as Uint8Array).subarray(first, offsets[rows]!), old?.values), valueOffsets: copiedOffsets };
+    } else {
+      columns[name] = { values: sharedCopy(values as TypedArray, old?.values), ...(nulls && { nulls: sharedCopy(nulls, old?.nulls) }) };
+    }
   }
   return { rows, columns };
 }

@@ -28,7 +28,7 @@ import type { RecordBatch } from 'apache-arrow';
 
 import { type Alert, alertOrder } from './alert.js';
 import type { DetectionConfig } from './config.js';
-import { detachColumns } from './flow-view.js';
+import { type DetachedBatch, detachColumns } from './flow-view.js';
 import { DETECTOR_NAMES } from './session.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
@@ -61,13 +61,28 @@ export const DEFAULT_DETECTION_WORKERS = Math.min(2, Math.max(1, availableParall
 
 interface Share {
   worker: Worker;
+  /** Batches this worker has observed (it answers in the order they were sent). */
+  observed: number;
   finished?: { resolve: (r: { alerts: Alert[]; evictedKeys: number }) => void; reject: (e: Error) => void };
+}
+
+/** A batch the workers have been sent: its number (counting from 0), and the shared columns they read. */
+interface InFlight {
+  seq: number;
+  columns: DetachedBatch;
 }
 
 export class ParallelDetection {
   #shares: Share[];
-  /** Acknowledgements still awaited for each batch in flight, oldest first. */
-  #pending: number[] = [];
+  /** Batches in flight, oldest first. */
+  #pending: InFlight[] = [];
+  #sent = 0;
+  /**
+   * Shared columns of batches every worker has finished with, to copy the
+   * next batches into: mapping and zeroing new shared memory for each batch
+   * cost the ingesting thread eight times the copy.
+   */
+  #free: DetachedBatch[] = [];
   #room: (() => void)[] = [];
   #failure?: Error;
   #ending = false;
@@ -75,9 +90,9 @@ export class ParallelDetection {
 
   private constructor(config: DetectionConfig, groups: string[][]) {
     this.#shares = groups.map((only) => {
-      const share: Share = { worker: new Worker(new URL('./worker.js', import.meta.url), { workerData: { config, only } }) };
+      const share: Share = { worker: new Worker(new URL('./worker.js', import.meta.url), { workerData: { config, only } }), observed: 0 };
       share.worker.on('message', (m: FromWorker) => {
-        if (m.type === 'observed') this.#acknowledged();
+        if (m.type === 'observed') this.#acknowledged(share);
         else share.finished?.resolve(m);
       });
       share.worker.on('error', (err) => this.#fail(err));
@@ -98,11 +113,17 @@ export class ParallelDetection {
     return new ParallelDetection(config, splitDetectors(names, options.workers ?? DEFAULT_DETECTION_WORKERS));
   }
 
-  /** Batches complete in order (each worker answers in order), so the oldest pending one is acknowledged. */
-  #acknowledged(): void {
-    if (--this.#pending[0]! > 0) return;
-    this.#pending.shift();
-    this.#room.shift()?.();
+  /**
+   * A worker has observed its next batch. A batch is done when every worker
+   * has (one may be several batches ahead of another): its columns can then
+   * take a later batch's, and waiting callers may send more.
+   */
+  #acknowledged(share: Share): void {
+    share.observed++;
+    const everyone = Math.min(...this.#shares.map((s) => s.observed));
+    while (this.#pending.length > 0 && this.#pending[0]!.seq < everyone) this.#free.push(this.#pending.shift()!.columns);
+    // Every waiting caller looks again (several may call observe without awaiting the previous one).
+    if (this.#pending.length < MAX_IN_FLIGHT) for (const wake of this.#room.splice(0)) wake();
   }
 
   #fail(err: Error): void {
@@ -114,9 +135,9 @@ export class ParallelDetection {
   /** Shares the batch's flows with every worker; resolves when they have room for more. */
   async observe(batch: RecordBatch): Promise<void> {
     if (this.#failure) throw this.#failure;
-    const { rows, columns } = detachColumns(batch);
-    this.#pending.push(this.#shares.length);
-    for (const s of this.#shares) s.worker.postMessage({ type: 'flows', rows, columns } satisfies ToWorker);
+    const detached = detachColumns(batch, this.#free.pop());
+    this.#pending.push({ seq: this.#sent++, columns: detached });
+    for (const s of this.#shares) s.worker.postMessage({ type: 'flows', rows: detached.rows, columns: detached.columns } satisfies ToWorker);
     while (this.#pending.length >= MAX_IN_FLIGHT && !this.#failure) await new Promise<void>((wake) => this.#room.push(wake));
     if (this.#failure) throw this.#failure;
   }
