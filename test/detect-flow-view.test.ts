@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { addressText, addressWith } from '../packages/core/src/detect/address-key.js';
-import { FlowView } from '../packages/core/src/detect/flow-view.js';
+import { FlowView, ViewScratch } from '../packages/core/src/detect/flow-view.js';
 import { shortString } from '../packages/core/src/detect/interned-strings.js';
 
 /** A string column holding `values` (one byte per character, as addresses and states are), as Arrow lays it out. */
@@ -25,13 +25,13 @@ const NUMBER_COLUMNS = [
   'pkt_size_mean_fwd', 'pkt_size_mean_rev', 'pkt_size_std_fwd', 'pkt_size_std_rev',
 ];
 
-/** A view of `rows` rows whose string columns hold `strings(column)`; number columns are zeros (not read here). */
-function viewOf(rows: number, strings: (name: string) => string[]): FlowView {
+/** A view of `rows` rows whose string columns hold `strings(column)`; number columns hold `number(row)` (default 0). */
+function viewOf(rows: number, strings: (name: string) => string[], scratch?: ViewScratch, number = (_row: number) => 0): FlowView {
   const columns = Object.fromEntries([
     ...STRING_COLUMNS.map((n) => [n, column(strings(n))]),
-    ...NUMBER_COLUMNS.map((n) => [n, { values: new BigInt64Array(rows) }]),
+    ...NUMBER_COLUMNS.map((n) => [n, { values: BigInt64Array.from({ length: rows }, (_, r) => BigInt(number(r))) }]),
   ]);
-  return FlowView.fromColumns(rows, columns as Parameters<typeof FlowView.fromColumns>[1]);
+  return FlowView.fromColumns(rows, columns as Parameters<typeof FlowView.fromColumns>[1], scratch);
 }
 
 function decodeAll(values: string[]): string[] {
@@ -46,6 +46,25 @@ describe('addressText', () => {
     const keys = ips.map((_, r) => view.dstKey(r));
     expect(new Set(keys).size).toBe(ips.length);
     expect(keys.map(addressText)).toEqual(ips);
+  });
+});
+
+describe('ViewScratch', () => {
+  it('gives each view made with it, batch after batch, exactly what a view of its own reads', () => {
+    const scratch = new ViewScratch();
+    const batches = [
+      ['2001:db8::1', '10.0.0.1', 'fe80::2', '192.0.2.9'],
+      ['10.0.0.7', '2001:db8::5'], // smaller: row 0 was an IPv6 text key, row 1 an IPv4 number
+      ['10.0.0.3', '10.0.0.4', '198.51.100.1', '2001:db8::9', '10.0.0.5', '203.0.113.8'], // larger: new arrays
+      ['fe80::3', '10.9.9.9', '10.0.0.4'],
+    ];
+    batches.forEach((ips, b) => {
+      const reused = viewOf(ips.length, () => ips, scratch, (r) => 1_700_000_000_000_000 + 1000 * b + r);
+      const fresh = viewOf(ips.length, () => ips, undefined, (r) => 1_700_000_000_000_000 + 1000 * b + r);
+      const read = (v: FlowView) => ips.map((_, r) => [v.srcKey(r), v.dstIp(r), v.connState(r), v.start(r), v.pktsRev[r]]);
+      expect(read(reused), `batch ${b}`).toEqual(read(fresh));
+      expect(reused.startUs.length).toBe(ips.length);
+    });
   });
 });
 

@@ -62,7 +62,7 @@ export { ALERT_CATEGORIES, type Alert, type AlertCategory, alertOrder, type Seve
 export { DEFAULT_DETECTION, type DetectionConfig, type DetectionSettings, type NetworkSettings } from './detect/config.js';
 export { SHIPPED_SIGNATURES } from './detect/signatures.js';
 export type { Detector } from './detect/detector.js';
-export { FlowView } from './detect/flow-view.js';
+export { FlowView, ViewScratch } from './detect/flow-view.js';
 export { DEFAULT_DETECTION_WORKERS, ParallelDetection, splitDetectors } from './detect/parallel.js';
 export { DETECTOR_NAMES, DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } from './detect/session.js';
 export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';

@@ -117,10 +117,11 @@ class StringColumn implements StringReader {
   protected readonly bytes: Uint8Array;
   readonly #decoded: (string | undefined)[];
 
-  constructor(data: ColumnBuffers, rows: number) {
+  /** `decoded`: where each row's string goes once decoded, empty for the view's rows. */
+  constructor(data: ColumnBuffers, decoded: (string | undefined)[]) {
     this.offsets = data.valueOffsets!;
     this.bytes = data.values as Uint8Array;
-    this.#decoded = new Array(rows);
+    this.#decoded = decoded;
   }
 
   at(row: number): string {
@@ -133,10 +134,11 @@ class AddressColumn extends StringColumn implements AddressReader {
   readonly #keys: Int32Array;
   readonly #kind: Uint8Array; // 0: not made yet, 1: IPv4 in #keys, 2: the text
 
-  constructor(data: ColumnBuffers, rows: number) {
-    super(data, rows);
-    this.#keys = new Int32Array(rows);
-    this.#kind = new Uint8Array(rows);
+  /** `kind` zero for the view's rows; `keys` is written before it is read. */
+  constructor(data: ColumnBuffers, decoded: (string | undefined)[], keys: Int32Array, kind: Uint8Array) {
+    super(data, decoded);
+    this.#keys = keys;
+    this.#kind = kind;
   }
 
   key(row: number): AddressKey {
@@ -170,6 +172,48 @@ export class BinaryColumn {
 
   at(row: number): Uint8Array {
     return this.bytes.subarray(this.offsets[row]!, this.offsets[row + 1]!);
+  }
+}
+
+/**
+ * The arrays a FlowView makes for a batch (64-bit columns as doubles,
+ * decoded strings, address keys), kept for the next view made with the same
+ * scratch: made anew, they were about 9 MB for a batch of 122 880 flows,
+ * memory to map, zero and collect again at every batch. A view made with a
+ * scratch is valid until the next one is made with it (see Detector.observe).
+ */
+export class ViewScratch {
+  #doubles: Float64Array[] = [];
+  #strings: (string | undefined)[][] = [];
+  #keys: Int32Array[] = [];
+  #kinds: Uint8Array[] = [];
+
+  /** Array `i` of doubles, `rows` long; the view writes every element. */
+  doubles(i: number, rows: number): Float64Array {
+    let a = this.#doubles[i];
+    if (!a || a.length < rows) this.#doubles[i] = a = new Float64Array(rows);
+    return a.subarray(0, rows);
+  }
+
+  /** Array `i` of decoded strings, its first `rows` empty. */
+  strings(i: number, rows: number): (string | undefined)[] {
+    const a = this.#strings[i];
+    if (!a || a.length < rows) return (this.#strings[i] = new Array(rows));
+    return a.fill(undefined, 0, rows);
+  }
+
+  /** Array `i` of address keys, `rows` long; read only where `kinds(i)` says one was written. */
+  keys(i: number, rows: number): Int32Array {
+    let a = this.#keys[i];
+    if (!a || a.length < rows) this.#keys[i] = a = new Int32Array(rows);
+    return a.subarray(0, rows);
+  }
+
+  /** Array `i` of key kinds, `rows` long, all zero. */
+  kinds(i: number, rows: number): Uint8Array {
+    const a = this.#kinds[i];
+    if (!a || a.length < rows) return (this.#kinds[i] = new Uint8Array(rows));
+    return a.fill(0, 0, rows).subarray(0, rows);
   }
 }
 
@@ -211,35 +255,35 @@ export class FlowView {
   readonly pktSizeStdFwd: Float64Array;
   readonly pktSizeStdRev: Float64Array;
 
-  /** The view of an Arrow batch, without copying. */
-  static of(batch: RecordBatch): FlowView {
-    return new FlowView(batch.numRows, (name) => buffersOf(batch.getChild(name)!.data[0]!, name, batch.numRows));
+  /** The view of an Arrow batch, without copying; its arrays in `scratch` when given (see ViewScratch). */
+  static of(batch: RecordBatch, scratch?: ViewScratch): FlowView {
+    return new FlowView(batch.numRows, (name) => buffersOf(batch.getChild(name)!.data[0]!, name, batch.numRows), scratch);
   }
 
-  /** The view of columns detached from a batch (in a worker thread). */
-  static fromColumns(rows: number, columns: Record<ViewColumn, ColumnBuffers>): FlowView {
-    return new FlowView(rows, (name) => columns[name]);
+  /** The view of columns detached from a batch (in a worker thread); its arrays in `scratch` when given. */
+  static fromColumns(rows: number, columns: Record<ViewColumn, ColumnBuffers>, scratch?: ViewScratch): FlowView {
+    return new FlowView(rows, (name) => columns[name], scratch);
   }
 
-  private constructor(rows: number, col: (name: ViewColumn) => ColumnBuffers) {
+  private constructor(rows: number, col: (name: ViewColumn) => ColumnBuffers, scratch = new ViewScratch()) {
     this.rows = rows;
-    this.srcAddresses = new AddressColumn(col('src_ip'), rows);
-    this.dstAddresses = new AddressColumn(col('dst_ip'), rows);
-    this.connStates = new StringColumn(col('conn_state'), rows);
-    this.communityIds = new StringColumn(col('community_id'), rows);
+    this.srcAddresses = new AddressColumn(col('src_ip'), scratch.strings(0, rows), scratch.keys(0, rows), scratch.kinds(0, rows));
+    this.dstAddresses = new AddressColumn(col('dst_ip'), scratch.strings(1, rows), scratch.keys(1, rows), scratch.kinds(1, rows));
+    this.connStates = new StringColumn(col('conn_state'), scratch.strings(2, rows));
+    this.communityIds = new StringColumn(col('community_id'), scratch.strings(3, rows));
     this.srcPort = col('src_port').values as Uint16Array;
     this.dstPort = col('dst_port').values as Uint16Array;
     this.proto = col('proto').values as Uint8Array;
     // Always an array (an empty one for no ARP): a field that is sometimes undefined gives views two
     // shapes, and code optimized for one deoptimizes on the other.
     this.arpRows = col('proto').nulls ?? NO_ARP;
-    const doubles = (name: ViewColumn) => int64AsDoubles(col(name).values as BigInt64Array | BigUint64Array, rows);
-    this.startUs = doubles('start_time');
-    this.endUs = doubles('end_time');
-    this.pktsFwd = doubles('pkts_fwd');
-    this.pktsRev = doubles('pkts_rev');
-    this.payloadFwd = doubles('payload_bytes_fwd');
-    this.payloadRev = doubles('payload_bytes_rev');
+    const doubles = (name: ViewColumn, i: number) => int64AsDoubles(col(name).values as BigInt64Array | BigUint64Array, rows, scratch.doubles(i, rows));
+    this.startUs = doubles('start_time', 0);
+    this.endUs = doubles('end_time', 1);
+    this.pktsFwd = doubles('pkts_fwd', 2);
+    this.pktsRev = doubles('pkts_rev', 3);
+    this.payloadFwd = doubles('payload_bytes_fwd', 4);
+    this.payloadRev = doubles('payload_bytes_rev', 5);
     this.synCount = col('syn_count').values as Uint32Array;
     this.payloadsFwd = new BinaryColumn(col('payload_fwd'));
     this.payloadsRev = new BinaryColumn(col('payload_rev'));

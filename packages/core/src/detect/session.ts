@@ -32,7 +32,7 @@ import { TrafficSpikeDetector } from './detectors/traffic-spike.js';
 import { IpSweepDetector } from './detectors/ip-sweep.js';
 import { PortScanDetector } from './detectors/port-scan.js';
 import { SynFloodDetector } from './detectors/syn-flood.js';
-import { FlowView } from './flow-view.js';
+import { FlowView, ViewScratch } from './flow-view.js';
 import { type IndicatorSet, loadIndicators } from './indicators.js';
 import type { Signature } from './signatures.js';
 
@@ -93,6 +93,8 @@ export class DetectionSession {
   #maxKeys: number;
   #lateUs: number;
   #evicted = 0;
+  /** The arrays of the view of each batch given to observe, reused batch after batch. */
+  #scratch = new ViewScratch();
 
   /**
    * Every detector with `setup` (default settings when absent), or only
@@ -130,7 +132,7 @@ export class DetectionSession {
   }
 
   observe(batch: RecordBatch): void {
-    this.observeView(FlowView.of(batch));
+    this.observeView(FlowView.of(batch, this.#scratch));
   }
 
   /**

@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import type { DetectionConfig } from './config.js';
-import { type ColumnBuffers, FlowView, type ViewColumn } from './flow-view.js';
+import { type ColumnBuffers, FlowView, type ViewColumn, ViewScratch } from './flow-view.js';
 import { DetectionSession, setUpDetection } from './session.js';
 
 export type ToWorker = { type: 'flows'; rows: number; columns: Record<ViewColumn, ColumnBuffers> } | { type: 'finish' };
@@ -19,10 +19,12 @@ const port = parentPort!;
 const { config, only } = workerData as { config: DetectionConfig; only: string[] };
 const setup = setUpDetection(config);
 let session = new DetectionSession({ setup, only });
+/** The views' arrays, reused batch after batch (a view is done with once observed). */
+const scratch = new ViewScratch();
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'flows') {
-    session.observeView(FlowView.fromColumns(message.rows, message.columns));
+    session.observeView(FlowView.fromColumns(message.rows, message.columns, scratch));
     port.postMessage({ type: 'observed' } satisfies FromWorker);
   } else {
     const evictedKeys = session.evictedKeys;
