@@ -11,6 +11,8 @@ import { Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, makeDetec
 import type { RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
+import { PcapWriter, TCP, tcpFrame } from '@mommynet/core/synth';
+
 import { detachColumns, VIEW_COLUMNS } from '../packages/core/src/detect/flow-view.js';
 
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
@@ -103,5 +105,34 @@ describe('detachColumns', () => {
     const outgrown = detachColumns(big, tiny);
     expect(columnsOf(outgrown)).toEqual(columnsOf(first));
     expect(outgrown.columns.src_port.values.buffer).not.toBe(tiny.columns.src_port.values.buffer);
+  });
+});
+
+describe('DetectionSession', () => {
+  it('starts each capture afresh, its clock too: a later-dated capture before it leaves nothing behind', async () => {
+    // A day-later flow, then a scan of 20 000 ports in 20 s: detection prunes every 16 384 flows,
+    // and a clock left at the day-later flow would end the scan's episode at that prune.
+    const dir = mkdtempSync(join(tmpdir(), 'mommy-inline-'));
+    const T0 = 1_700_000_000_000_000;
+    const syn = (port: number) => tcpFrame({ src: '203.0.113.9', dst: '10.0.0.10', srcPort: 40000, dstPort: port, flags: TCP.SYN });
+    const later = join(dir, 'later.pcap');
+    const scan = join(dir, 'scan.pcap');
+    writeFileSync(later, new PcapWriter().add(T0 + 86_400e6, syn(80)).toBuffer());
+    const w = new PcapWriter();
+    for (let port = 1; port <= 20_000; port++) w.add(T0 + port * 1000, syn(port));
+    writeFileSync(scan, w.toBuffer());
+    const session = new DetectionSession();
+    const alertsOf = async (path: string) => {
+      for await (const batch of Capture.openFile(path)) session.observe(batch);
+      return session.finish().filter((a) => a.category === 'port_scan');
+    };
+    try {
+      await alertsOf(later);
+      const scans = await alertsOf(scan);
+      expect(scans).toHaveLength(1);
+      expect(scans[0]!.details.distinct_ports).toBe(20_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -168,8 +168,12 @@ export class DetectionSession {
     return this.#evicted;
   }
 
-  /** Every alert, ordered by start (alertOrder); the session starts afresh. */
+  /** Every alert, ordered by start (alertOrder); the session starts afresh, its clock too (the next capture may be older). */
   finish(): Alert[] {
-    return this.#all.flatMap((d) => d.finish()).sort(alertOrder);
+    const alerts = this.#all.flatMap((d) => d.finish()).sort(alertOrder);
+    this.#clock = -Infinity;
+    this.#seen = 0;
+    this.#evicted = 0;
+    return alerts;
   }
 }

@@ -18,7 +18,7 @@ export type FromWorker = { type: 'observed' } | { type: 'finished'; alerts: Retu
 const port = parentPort!;
 const { config, only } = workerData as { config: DetectionConfig; only: string[] };
 const setup = setUpDetection(config);
-let session = new DetectionSession({ setup, only });
+const session = new DetectionSession({ setup, only });
 /** The views' arrays, reused batch after batch (a view is done with once observed). */
 const scratch = new ViewScratch();
 
@@ -28,8 +28,7 @@ port.on('message', (message: ToWorker) => {
     port.postMessage({ type: 'observed' } satisfies FromWorker);
   } else {
     const evictedKeys = session.evictedKeys;
+    // The session starts afresh for the next capture, in a thread whose code is already compiled.
     port.postMessage({ type: 'finished', alerts: session.finish(), evictedKeys } satisfies FromWorker);
-    // The next capture starts from nothing, in a thread whose code is already compiled.
-    session = new DetectionSession({ setup, only });
   }
 });
