@@ -7,8 +7,8 @@
  *    batches held in memory, so only detection is timed);
  * 2. ingest with detection on against off (target: on >= 0.7 x off, as
  *    rates, i.e. off/on time >= 0.7); then the same for the corpus
- *    captures ingested one after the other by one command (the workers
- *    serve every file). Each ingest runs in a process of its own, as the
+ *    captures ingested one after the other by one command (20 MB: detected
+ *    on the ingesting thread, see startDetection). Each ingest runs in a process of its own, as the
  *    command does, off and on taking turns, so that the machine's changing
  *    load falls on both alike;
  * 3. the per-host state at --hosts distinct hosts (default 1 000 000): heap
@@ -50,12 +50,13 @@ async function perDetector(core, file, runs) {
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** Ingest of `files` as the CLI does it: detection on worker threads beside the append, one set of workers for all the files. */
+/** Ingest of `files` as the CLI does it: detection (on worker threads beside the append, or on this thread for small inputs: startDetection) over all the files. */
 async function ingestSeconds(core, files, db, detect) {
   removeDb(db);
   const store = await core.openStore(db);
   const t = performance.now();
-  const detection = detect ? core.ParallelDetection.start(core.DEFAULT_DETECTION) : undefined;
+  const inputBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+  const detection = detect ? core.startDetection(core.setUpDetection(core.DEFAULT_DETECTION), { inputBytes }) : undefined;
   for (const file of files) {
     const r = await core.ingestCapture(store, file, detection ? { onBatch: (b) => detection.observe(b) } : {});
     if (detection) await core.storeAlerts(store, r.captureId, await detection.finish());

@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, makeDetectors, ParallelDetection, splitDetectors } from '@mommynet/core';
+import {
+  Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, INLINE_DETECTION_BYTES, InlineDetection, makeDetectors, ParallelDetection,
+  setUpDetection, splitDetectors, startDetection,
+} from '@mommynet/core';
 import type { RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
@@ -47,6 +50,28 @@ describe('ParallelDetection', () => {
     } finally {
       await parallel.close();
     }
+  });
+
+  it('runs on the calling thread for small inputs, with the alerts of a fresh session capture after capture', async () => {
+    const setup = setUpDetection(DEFAULT_DETECTION);
+    const inline = startDetection(setup, { inputBytes: INLINE_DETECTION_BYTES - 1 });
+    expect(inline).toBeInstanceOf(InlineDetection);
+    try {
+      // The second capture's flows are earlier than the first's: nothing of the first may be left.
+      for (const path of [captures.at(-1)!, captures[0]!, captures.at(-1)!]) {
+        const session = new DetectionSession({ setup });
+        for await (const batch of Capture.openFile(path, { batchRows: 512 })) {
+          session.observe(batch);
+          await inline.observe(batch);
+        }
+        expect(await inline.finish(), path).toEqual(session.finish());
+      }
+    } finally {
+      await inline.close();
+    }
+    const parallel = startDetection(setup, { inputBytes: INLINE_DETECTION_BYTES });
+    expect(parallel).toBeInstanceOf(ParallelDetection);
+    await parallel.close();
   });
 
   it('gives every batch its own columns when observe is not awaited, the shared memory reused only once every worker is done with it', async () => {
