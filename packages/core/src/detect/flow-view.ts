@@ -9,6 +9,7 @@ import type { Data, RecordBatch } from 'apache-arrow';
 
 import { isNullBit, nullBitmap } from '../arrow.js';
 import { int64AsDoubles } from '../int64.js';
+import { reusedPrefix } from '../reused-arrays.js';
 import { type AddressKey, ipv4Key } from './address-key.js';
 import { shortString } from './interned-strings.js';
 
@@ -190,9 +191,7 @@ export class ViewScratch {
 
   /** Array `i` of doubles, `rows` long; the view writes every element. */
   doubles(i: number, rows: number): Float64Array {
-    let a = this.#doubles[i];
-    if (!a || a.length < rows) this.#doubles[i] = a = new Float64Array(rows);
-    return a.subarray(0, rows);
+    return reusedPrefix(this.#doubles, i, rows, Float64Array);
   }
 
   /** Array `i` of decoded strings, its first `rows` empty. */
@@ -204,16 +203,12 @@ export class ViewScratch {
 
   /** Array `i` of address keys, `rows` long; read only where `kinds(i)` says one was written. */
   keys(i: number, rows: number): Int32Array {
-    let a = this.#keys[i];
-    if (!a || a.length < rows) this.#keys[i] = a = new Int32Array(rows);
-    return a.subarray(0, rows);
+    return reusedPrefix(this.#keys, i, rows, Int32Array);
   }
 
   /** Array `i` of key kinds, `rows` long, all zero. */
   kinds(i: number, rows: number): Uint8Array {
-    const a = this.#kinds[i];
-    if (!a || a.length < rows) return (this.#kinds[i] = new Uint8Array(rows));
-    return a.fill(0, 0, rows).subarray(0, rows);
+    return reusedPrefix(this.#kinds, i, rows, Uint8Array).fill(0);
   }
 }
 

@@ -27,6 +27,7 @@ import { type Data, DataType, type RecordBatch } from 'apache-arrow';
 
 import { isNullBit, nullBitmap } from '../arrow.js';
 import { int64AsDoubles } from '../int64.js';
+import { reusedPrefix } from '../reused-arrays.js';
 
 export type FeatureTransform = 'log1p' | 'ratio' | 'raw' | 'one-hot';
 
@@ -155,8 +156,7 @@ function numbers(batch: RecordBatch, name: string, slot: number): Float64Array {
   if (!DataType.isInt(type) && !DataType.isFloat(type) && !DataType.isTimestamp(type)) {
     throw new TypeError(`flow features: column ${name} is ${type}, not a number`);
   }
-  if ((scratch[slot]?.length ?? -1) < length) scratch[slot] = new Float64Array(length);
-  const out = scratch[slot]!.subarray(0, length);
+  const out = reusedPrefix(scratch, slot, length, Float64Array);
   const values = data.values as Uint8Array | Uint16Array | Uint32Array | Float64Array | BigUint64Array | BigInt64Array;
   if (values instanceof BigUint64Array || values instanceof BigInt64Array) {
     int64AsDoubles(values, length, out);

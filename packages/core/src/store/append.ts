@@ -25,6 +25,7 @@ import { type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk } from '@du
 import duckdb from '@duckdb/node-bindings';
 import type { Data, RecordBatch } from 'apache-arrow';
 
+import { reusedPrefix } from '../reused-arrays.js';
 import { FLOW_COLUMNS, type FlowColumnType } from '../schema.js';
 import { FLOW_TABLE_COLUMNS } from './schema.js';
 
@@ -103,14 +104,14 @@ export class FlowAppender {
 // DuckDB to allocate, one call each.
 const STRING_T = 16;
 const INLINE_MAX = 12;
-let inlineScratch = new Uint8Array(0);
+/** The inline string_t's of one chunk's column, reused chunk after chunk. */
+const inlineScratch: Uint8Array<ArrayBuffer>[] = [];
 
 function copyStrings(vector: duckdb.Vector, data: Data, start: number, rows: number): void {
   const offsets = data.valueOffsets as Int32Array;
   const bytes = data.values as Uint8Array;
   const base = data.offset + start;
-  if (inlineScratch.length < rows * STRING_T) inlineScratch = new Uint8Array(rows * STRING_T);
-  const slots = inlineScratch.subarray(0, rows * STRING_T).fill(0);
+  const slots = reusedPrefix(inlineScratch, 0, rows * STRING_T, Uint8Array).fill(0);
   const long = packInlineStrings(slots, offsets, bytes, base, rows);
   duckdb.copy_data_to_vector(vector, 0, slots.buffer, slots.byteOffset, slots.byteLength);
   for (const r of long) {
