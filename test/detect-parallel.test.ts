@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, INLINE_DETECTION_BYTES, InlineDetection, makeDetectors, ParallelDetection,
+  type BatchDetection, Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, INLINE_DETECTION_BYTES, InlineDetection, makeDetectors, ParallelDetection,
   setUpDetection, splitDetectors, startDetection,
 } from '@mommynet/core';
 import type { RecordBatch } from 'apache-arrow';
@@ -21,6 +21,21 @@ import { detachColumns, VIEW_COLUMNS } from '../packages/core/src/detect/flow-vi
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
 
 const captures = haveCorpus ? corpusFiles(CORPUS_PCAPS) : [join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap')];
+
+/**
+ * `detection`'s alerts for each capture in turn are a fresh DetectionSession's: nothing of one
+ * capture is left for the next. Small batches: many messages, the in-flight bound exercised.
+ */
+async function expectSessionAlerts(detection: BatchDetection, paths: string[]): Promise<void> {
+  for (const path of paths) {
+    const session = new DetectionSession();
+    for await (const batch of Capture.openFile(path, { batchRows: 512 })) {
+      session.observe(batch);
+      await detection.observe(batch);
+    }
+    expect(await detection.finish(), path).toEqual(session.finish());
+  }
+}
 
 describe('ParallelDetection', () => {
   it('names every detector, and splits them into groups of about equal cost', () => {
@@ -38,15 +53,7 @@ describe('ParallelDetection', () => {
     // capture's alerts must be those of a fresh session, nothing carried over.
     const parallel = ParallelDetection.start(DEFAULT_DETECTION, { workers });
     try {
-      for (const path of [...captures, captures[0]!]) {
-        const session = new DetectionSession();
-        // Small batches: many messages, the in-flight bound exercised.
-        for await (const batch of Capture.openFile(path, { batchRows: 512 })) {
-          session.observe(batch);
-          await parallel.observe(batch);
-        }
-        expect(await parallel.finish(), path).toEqual(session.finish());
-      }
+      await expectSessionAlerts(parallel, [...captures, captures[0]!]);
     } finally {
       await parallel.close();
     }
@@ -57,15 +64,7 @@ describe('ParallelDetection', () => {
     const inline = startDetection(setup, { inputBytes: INLINE_DETECTION_BYTES - 1 });
     expect(inline).toBeInstanceOf(InlineDetection);
     try {
-      // The second capture's flows are earlier than the first's: nothing of the first may be left.
-      for (const path of [captures.at(-1)!, captures[0]!, captures.at(-1)!]) {
-        const session = new DetectionSession({ setup });
-        for await (const batch of Capture.openFile(path, { batchRows: 512 })) {
-          session.observe(batch);
-          await inline.observe(batch);
-        }
-        expect(await inline.finish(), path).toEqual(session.finish());
-      }
+      await expectSessionAlerts(inline, [captures.at(-1)!, captures[0]!, captures.at(-1)!]);
     } finally {
       await inline.close();
     }
