@@ -8,9 +8,9 @@
  * 2. ingest with detection on against off (target: on >= 0.7 x off, as
  *    rates, i.e. off/on time >= 0.7); then the same for the corpus
  *    captures ingested one after the other by one command (20 MB: detected
- *    on the ingesting thread, see startDetection). Each ingest runs in a process of its own, as the
- *    command does, off and on taking turns, so that the machine's changing
- *    load falls on both alike;
+ *    on the ingesting thread, see startDetection). Each ingest runs in a
+ *    process of its own, as the command does, off and on taking turns, so
+ *    that the machine's changing load falls on both alike;
  * 3. the per-host state at --hosts distinct hosts (default 1 000 000): heap
  *    growth per host after feeding one probe flow per host to every
  *    detector, and after a prune past every window (the bound).
