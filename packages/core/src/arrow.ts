@@ -1,7 +1,6 @@
 /**
  * Wraps the addon's column buffers as an Arrow RecordBatch without copying:
- * each typed array is a view over the ArrayBuffer the C++ side filled. Also
- * reads a column's nulls for the code that walks its buffers directly.
+ * each typed array is a view over the ArrayBuffer the C++ side filled.
  * @module
  */
 import { type Data, makeData, RecordBatch, Struct } from 'apache-arrow';
@@ -50,14 +49,4 @@ export function toRecordBatch(batch: NativeBatch): RecordBatch {
     children,
   });
   return new RecordBatch(FLOW_SCHEMA, struct as never);
-}
-
-/** The column's validity bitmap when it has nulls (arrow-js indexes it from `data.offset`), else undefined. */
-export function nullBitmap(data: Data): Uint8Array | undefined {
-  return data.nullCount !== 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : undefined;
-}
-
-/** Whether the value at `bit` of a validity bitmap is null (Arrow's bits are LSB first, 1 = valid). */
-export function isNullBit(bitmap: Uint8Array, bit: number): boolean {
-  return ((bitmap[bit >> 3]! >> (bit & 7)) & 1) === 0;
 }

@@ -7,7 +7,8 @@ export { CaptureError, type CaptureErrorCode } from './errors.js';
 export { type FileOptions, type FlowOptions, type LiveOptions, resolveFileOptions, resolveLiveOptions } from './options.js';
 export { arrowType, DUCKDB_TYPES, FLOW_COLUMNS, FLOW_SCHEMA, type FlowColumn, type FlowColumnType } from './schema.js';
 export { toRecordBatch } from './arrow.js';
-export { flowRecords, type FlowRecord, type FlowValue, isoMicros } from './records.js';
+export { isoMicros } from './iso-time.js';
+export { flowRecords, type FlowRecord, type FlowValue } from './records.js';
 export {
   DEFAULT_STORE_PATH,
   DUCKDB_SAFE_OPTIONS,

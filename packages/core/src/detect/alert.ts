@@ -11,7 +11,7 @@
  * process.stdout.write(JSON.stringify(toEve(alert)) + '\n');
  * @module
  */
-import { isoMicros } from '../records.js';
+import { isoMicros } from '../iso-time.js';
 
 export const ALERT_CATEGORIES = [
   'port_scan',

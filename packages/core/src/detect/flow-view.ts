@@ -7,7 +7,7 @@
  */
 import type { Data, RecordBatch } from 'apache-arrow';
 
-import { isNullBit, nullBitmap } from '../arrow.js';
+import { isNullBit, nullBitmap } from '../null-bitmap.js';
 import { int64AsDoubles } from '../int64.js';
 import { reusedPrefix } from '../reused-arrays.js';
 import { type AddressKey, ipv4Key } from './address-key.js';

@@ -25,7 +25,7 @@
  */
 import { type Data, DataType, type RecordBatch } from 'apache-arrow';
 
-import { isNullBit, nullBitmap } from '../arrow.js';
+import { isNullBit, nullBitmap } from '../null-bitmap.js';
 import { int64AsDoubles } from '../int64.js';
 import { reusedPrefix } from '../reused-arrays.js';
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { AttackLabel } from '../evaluate/labels.js';
-import { isoMicros } from '../records.js';
+import { isoMicros } from '../iso-time.js';
 import { PcapWriter } from '../synth/pcap-writer.js';
 import { ATTACK_GENERATORS, attackSlot } from './attacks/index.js';
 import { benignTraffic } from './benign/index.js';
