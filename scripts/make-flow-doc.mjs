@@ -18,7 +18,7 @@ to the end of the IP datagram (for UDP, to the end its length field gives when t
 ARP requests and replies for IPv4 (over Ethernet,
 VLANs, SLL) make flows too, from the sender's to the target's address (28 bytes a message), with
 \`proto\` and \`community_id\` null and \`conn_state\` S0 (unanswered) or SF (answered): a host
-asking for many addresses is an ARP sweep. Generated from \`packages/core/src/schema.ts\` by
+asking for many addresses is an ARP sweep. Generated from \`packages/core/src/flow-columns.ts\` by
 \`node scripts/make-flow-doc.mjs\`: do not edit by hand.
 
 | column | type (DuckDB) | null | meaning |

@@ -3,9 +3,9 @@
  * exactly the alerts of the same detectors on the calling thread, capture
  * after capture, and a failing worker is reported instead of hanging.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import {
   type BatchDetection, Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, INLINE_DETECTION_BYTES, InlineDetection, makeDetectors, ParallelDetection,
@@ -19,6 +19,7 @@ import { PcapWriter, TCP, tcpFrame } from '@mommynet/core/synth';
 import { detachColumns, VIEW_COLUMNS } from '../packages/core/src/detect/flow-view.js';
 
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
+import { importGraph } from './support/imports.js';
 
 const captures = haveCorpus ? corpusFiles(CORPUS_PCAPS) : [join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap')];
 
@@ -106,20 +107,9 @@ describe('ParallelDetection', () => {
   });
 
   it('starts workers that load only our detection code and Node\'s built-ins (Arrow costs a thread ~0.1 s of CPU to load)', () => {
-    const packages = new Set<string>();
-    const seen = new Set<string>();
-    const walk = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      // tsc erases type-only imports: what is left is what the thread loads.
-      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gm)) {
-        if (spec!.startsWith('.')) walk(resolve(dirname(file), spec!));
-        else if (!spec!.startsWith('node:')) packages.add(`${spec} (from ${relative(REPO_ROOT, file)})`);
-      }
-    };
-    walk(join(REPO_ROOT, 'packages', 'core', 'dist', 'detect', 'worker.js'));
-    expect(seen.size).toBeGreaterThan(20); // every detector's module, so the walk followed the imports
-    expect([...packages]).toEqual([]);
+    const graph = importGraph(join(REPO_ROOT, 'packages', 'core', 'dist', 'detect', 'worker.js'));
+    expect(graph.files.length).toBeGreaterThan(20); // every detector's module, so the walk followed the imports
+    expect(graph.packages).toEqual([]);
   });
 });
 

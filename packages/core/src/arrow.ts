@@ -6,7 +6,8 @@
 import { type Data, makeData, RecordBatch, Struct } from 'apache-arrow';
 import type { NativeBatch, NativeColumn } from '@mommynet/native';
 
-import { arrowType, FLOW_COLUMNS, FLOW_SCHEMA, type FlowColumnType } from './schema.js';
+import { FLOW_COLUMNS, type FlowColumnType } from './flow-columns.js';
+import { arrowType, FLOW_SCHEMA } from './schema.js';
 
 function values(type: FlowColumnType, buf: ArrayBuffer) {
   switch (type) {

@@ -5,20 +5,12 @@
 export { Capture, type CaptureInfo, type CaptureStats } from './capture.js';
 export { CaptureError, type CaptureErrorCode } from './errors.js';
 export { type FileOptions, type FlowOptions, type LiveOptions, resolveFileOptions, resolveLiveOptions } from './options.js';
-export { arrowType, DUCKDB_TYPES, FLOW_COLUMNS, FLOW_SCHEMA, type FlowColumn, type FlowColumnType } from './schema.js';
+export { DUCKDB_TYPES, FLOW_COLUMNS, type FlowColumn, type FlowColumnType } from './flow-columns.js';
+export { arrowType, FLOW_SCHEMA } from './schema.js';
 export { toRecordBatch } from './arrow.js';
 export { isoMicros } from './iso-time.js';
 export { flowRecords, type FlowRecord, type FlowValue } from './records.js';
-export {
-  DEFAULT_STORE_PATH,
-  DUCKDB_SAFE_OPTIONS,
-  openStore,
-  Store,
-  StoreError,
-  type StoreErrorCode,
-  type StoreOptions,
-  storeOpenError,
-} from './store/database.js';
+export * from './store/index.js';
 export { type CaptureStatus, FLOW_TABLE_COLUMNS, STORE_DDL, STORE_SCHEMA_VERSION } from './store/schema.js';
 export { COMMIT_ROWS, FlowAppender } from './store/append.js';
 export {
@@ -28,15 +20,6 @@ export {
   type IngestResult,
 } from './store/ingest.js';
 export {
-  type ExportedPartition,
-  ExportError,
-  type ExportErrorCode,
-  type ExportOptions,
-  exportStore,
-  type ExportTable,
-  SENSOR_NAME,
-} from './store/export.js';
-export {
   type ExtractedCapture,
   ExtractError,
   type ExtractErrorCode,
@@ -45,21 +28,6 @@ export {
   type ExtractResult,
   type FlowSelector,
 } from './extract.js';
-export { type ReadOnlySource, ReadOnlySession } from './store/read-only.js';
-export { QueryError, type QueryErrorCode, queryError } from './store/queries/errors.js';
-export { SAVED_QUERIES, savedQuery } from './store/queries/index.js';
-export {
-  type BoundParameters,
-  bindParameters,
-  type ParameterType,
-  parseParameterArgs,
-  parseTimestamp,
-  type QueryParameter,
-  type SavedQuery,
-} from './store/queries/parameters.js';
-export { LAKE_TABLES, type LakeTable, planLake, tableOf } from './store/queries/lake.js';
-export { ALLOWED_STATEMENTS } from './store/queries/statements.js';
-export { ALERT_CATEGORIES, type Alert, type AlertCategory, alertOrder, type Severity, toEve } from './detect/alert.js';
 export { DEFAULT_DETECTION, type DetectionConfig, type DetectionSettings, type NetworkSettings } from './detect/config.js';
 export { SHIPPED_SIGNATURES } from './detect/signatures.js';
 export type { Detector } from './detect/detector.js';
@@ -67,7 +35,7 @@ export { FlowView, ViewScratch } from './detect/flow-view.js';
 export { DEFAULT_DETECTION_WORKERS, ParallelDetection, splitDetectors } from './detect/parallel.js';
 export { type BatchDetection, INLINE_DETECTION_BYTES, InlineDetection, startDetection } from './detect/batch-detection.js';
 export { DETECTOR_NAMES, DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } from './detect/session.js';
-export { type AlertFilter, alertQuery, storeAlerts } from './store/alerts.js';
+export { storeAlerts } from './store/alerts.js';
 export { DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from './detect/config-file.js';
 export * from './ml/index.js';
 export { type AttackLabel, type Episode, episodesFor, formatLabel, LabelError, loadLabels, parseLabel } from './evaluate/labels.js';

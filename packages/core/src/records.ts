@@ -12,7 +12,7 @@
  */
 import type { Data, RecordBatch } from 'apache-arrow';
 
-import { FLOW_COLUMNS, type FlowColumnType } from './schema.js';
+import { FLOW_COLUMNS, type FlowColumnType } from './flow-columns.js';
 
 export type FlowValue = number | string | Uint8Array | null;
 export type FlowRecord = Record<string, FlowValue>;

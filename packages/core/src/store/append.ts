@@ -26,7 +26,7 @@ import duckdb from '@duckdb/node-bindings';
 import type { Data, RecordBatch } from 'apache-arrow';
 
 import { reusedPrefix } from '../reused-arrays.js';
-import { FLOW_COLUMNS, type FlowColumnType } from '../schema.js';
+import { FLOW_COLUMNS, type FlowColumnType } from '../flow-columns.js';
 import { FLOW_TABLE_COLUMNS } from './schema.js';
 
 const WIDTH: Partial<Record<FlowColumnType, number>> = { u8: 1, u16: 2, u32: 4, u64: 8, f64: 8, timestamp_us: 8 };

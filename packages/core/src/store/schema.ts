@@ -11,7 +11,7 @@
  * for (const statement of STORE_DDL) await connection.run(statement);
  * @module
  */
-import { DUCKDB_TYPES, FLOW_COLUMNS } from '../schema.js';
+import { DUCKDB_TYPES, FLOW_COLUMNS } from '../flow-columns.js';
 
 /** Bumped whenever a table changes; stored in `mommynet_meta`. */
 export const STORE_SCHEMA_VERSION = 3;
