@@ -16,6 +16,8 @@ import { tcpSession, udpExchange } from '@mommynet/core/synth';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { type CliResult, runCli } from './support/cli.js';
+import { REPO_ROOT } from './support/corpus.js';
+import { importGraph } from './support/imports.js';
 import { writeCapture } from './support/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mommy-cli-query-'));
@@ -366,5 +368,29 @@ describe('mommy-forensics queries', () => {
     const r = runCli(['queries']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('port_scan_candidates');
+  });
+});
+
+describe('start-up', () => {
+  const cliDist = join(REPO_ROOT, 'packages', 'cli', 'dist');
+
+  it('--help lists every command, and the command run brings its options', () => {
+    const help = runCli(['--help']);
+    expect(help.status).toBe(0);
+    for (const name of ['flows', 'query', 'queries', 'ingest', 'alerts', 'export', 'extract', 'evaluate', 'simulate', 'train', 'models'])
+      expect(help.stdout).toMatch(new RegExp(`^  mommy-forensics ${name}\\b`, 'm'));
+    const query = runCli(['query', '--help']);
+    expect(query.status).toBe(0);
+    expect(query.stdout).toMatch(/--saved/);
+    expect(query.stdout).not.toMatch(/--intel/); // ingest's
+  });
+
+  it('loads only yargs before a command is chosen, and only DuckDB for the commands that read the store', () => {
+    expect(importGraph(join(cliDist, 'main.js')).packages).toEqual(['yargs (from packages/cli/dist/main.js)']);
+    for (const command of ['query', 'queries', 'alerts', 'export']) {
+      const graph = importGraph(join(cliDist, 'commands', `${command}.js`));
+      expect(graph.files.some((f) => f.endsWith(join('core', 'dist', 'store', 'index.js'))), command).toBe(true);
+      expect(graph.packages.filter((p) => !p.startsWith('@duckdb/node-api ')), command).toEqual([]);
+    }
   });
 });

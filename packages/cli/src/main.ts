@@ -3,36 +3,97 @@
  * subcommand. Errors go to stderr as one line; data goes to stdout only.
  * @module
  */
-import yargs from 'yargs';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 
-import * as exportCommand from './commands/export.js';
-import * as extract from './commands/extract.js';
-import * as alerts from './commands/alerts.js';
-import * as flows from './commands/flows.js';
-import * as queries from './commands/queries.js';
-import * as query from './commands/query.js';
-import * as evaluate from './commands/evaluate.js';
-import * as ingest from './commands/ingest.js';
-import * as simulate from './commands/simulate.js';
-import * as train from './commands/train.js';
-import * as models from './commands/models.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 
+/** What a command module exports: its options, and what it does with them. */
+interface CommandCode<T> {
+  builder(y: Argv): Argv<T>;
+  handler(argv: ArgumentsCamelCase<T>): Promise<void>;
+}
+
+interface CommandEntry {
+  /** Yargs' command string: the name, then the positionals. */
+  command: string;
+  describe: string;
+  /** `cli` with this command, its module loaded. */
+  add: (cli: Argv) => Promise<Argv>;
+}
+
+function command<T>(command: string, describe: string, load: () => Promise<CommandCode<T>>): CommandEntry {
+  return {
+    command,
+    describe,
+    add: async (cli) => {
+      const code = await load();
+      return cli.command(command, describe, code.builder, code.handler) as Argv;
+    },
+  };
+}
+
+/*
+ * Every command, its module loaded only when it is the one run: each loads
+ * what it needs (DuckDB, Arrow, onnxruntime, the addon: together about half
+ * a second), and `--help` needs none of that.
+ */
+const COMMANDS: readonly CommandEntry[] = [
+  command('flows [captures..]', 'Print the flows of capture files, or of a live interface', () => import('./commands/flows.js')),
+  command(
+    'query [sql]',
+    'Run read-only SQL, or a saved query, over the store or a Parquet lake',
+    () => import('./commands/query.js'),
+  ),
+  command('queries [name]', 'List the saved queries (or show one, with its SQL)', () => import('./commands/queries.js')),
+  command('ingest <captures..>', 'Read captures into the forensics database', () => import('./commands/ingest.js')),
+  command('alerts', 'List the alerts in the database', () => import('./commands/alerts.js')),
+  command('export', 'Write flows and alerts as Parquet partitioned by date and sensor', () => import('./commands/export.js')),
+  command(
+    'extract [community_ids..]',
+    'Write the packets of stored flows, from their original captures, to a pcap',
+    () => import('./commands/extract.js'),
+  ),
+  command('evaluate <captures..>', 'Score the detectors against labelled captures', () => import('./commands/evaluate.js')),
+  command(
+    'simulate',
+    'Write a synthetic capture of normal traffic and attacks, with labels',
+    () => import('./commands/simulate.js'),
+  ),
+  command('train', 'Train an anomaly model (Isolation Forest or LSTM) into a model file', () => import('./commands/train.js')),
+  command('models', 'List model files with their cards, and the drift of recent scores', () => import('./commands/models.js')),
+];
+
+const nameOf = (entry: CommandEntry) => entry.command.split(' ')[0]!;
+
+/**
+ * The command named on the line: the first argument that is not an option
+ * (the tool has no options of its own that take a value, so none can stand
+ * before it).
+ */
+function namedCommand(argv: readonly string[]): CommandEntry | undefined {
+  const name = argv.find((a) => !a.startsWith('-'));
+  return COMMANDS.find((c) => nameOf(c) === name);
+}
+
+/** Every command in `cli`'s list; only `run`'s options and handler are loaded (the others are never run). */
+async function addCommands(cli: Argv, run: CommandEntry | undefined): Promise<Argv> {
+  for (const entry of COMMANDS) {
+    if (entry === run) {
+      cli = await entry.add(cli);
+    } else {
+      cli = cli.command(entry.command, entry.describe, {}, () => {
+        throw new Error(`command ${nameOf(entry)} ran without its code loaded`);
+      });
+    }
+  }
+  return cli;
+}
+
 export async function main(argv: string[]): Promise<void> {
-  const cli = yargs(argv)
+  const base = yargs(argv)
     .scriptName('mommy-forensics')
-    .usage('$0 <command> [options]\n\nNetwork forensics over packet captures: flows, storage, queries, detection, anomaly models.')
-    .command(flows)
-    .command(query)
-    .command(queries)
-    .command(ingest)
-    .command(alerts)
-    .command(exportCommand)
-    .command(extract)
-    .command(evaluate)
-    .command(simulate)
-    .command(train)
-    .command(models)
+    .usage('$0 <command> [options]\n\nNetwork forensics over packet captures: flows, storage, queries, detection, anomaly models.');
+  const cli = (await addCommands(base, namedCommand(argv)))
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .strict()

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 
-import { openStore, type Store, StoreError } from '@mommynet/core';
+import { openStore, type Store, StoreError } from '@mommynet/core/store';
 
 import { CliError, EXIT } from './exit-codes.js';
 

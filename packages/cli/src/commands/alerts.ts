@@ -6,16 +6,13 @@
  */
 import { createWriteStream } from 'node:fs';
 
-import { ALERT_CATEGORIES, type AlertCategory, alertQuery, DEFAULT_STORE_PATH, type Severity, toEve } from '@mommynet/core';
+import { ALERT_CATEGORIES, type AlertCategory, alertQuery, DEFAULT_STORE_PATH, type Severity, toEve } from '@mommynet/core/store';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT } from '../exit-codes.js';
 import { RESULT_FORMATS, type ResultFormat, resultFormatFromPath, writeResult } from '../output/results.js';
 import { openForReading } from '../store.js';
 import { parseIsoTime } from '../time.js';
-
-export const command = 'alerts';
-export const describe = 'List the alerts in the database';
 
 export function builder(y: Argv) {
   return y

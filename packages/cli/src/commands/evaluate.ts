@@ -31,9 +31,6 @@ import { alignedTable, markdownTable } from '../output/aligned.js';
 import { ProgressReporter } from '../progress.js';
 import { openForWriting } from '../store.js';
 
-export const command = 'evaluate <captures..>';
-export const describe = 'Score the detectors against labelled captures';
-
 export function builder(y: Argv) {
   return withModelOptions(withDetectionOptions(withFlowOptions(y)))
     .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files, directories or quoted globs' })

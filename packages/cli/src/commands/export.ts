@@ -5,15 +5,12 @@
  * stdout. Layout: docs/export.md.
  * @module
  */
-import { DEFAULT_STORE_PATH, ExportError, exportStore } from '@mommynet/core';
+import { DEFAULT_STORE_PATH, ExportError, exportStore } from '@mommynet/core/store';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT } from '../exit-codes.js';
 import { openForReading } from '../store.js';
 import { parseIsoTime } from '../time.js';
-
-export const command = 'export';
-export const describe = 'Write flows and alerts as Parquet partitioned by date and sensor';
 
 export function builder(y: Argv) {
   return y

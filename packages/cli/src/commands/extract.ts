@@ -24,9 +24,6 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { openForReading } from '../store.js';
 
-export const command = 'extract [community_ids..]';
-export const describe = 'Write the packets of stored flows, from their original captures, to a pcap';
-
 export function builder(y: Argv) {
   return y
     .positional('community_ids', { type: 'string', array: true, describe: 'Community IDs of the flows (1:...)' })

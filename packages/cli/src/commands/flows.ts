@@ -11,9 +11,6 @@ import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
 import { FLOW_FORMATS, type FlowFormat, type FlowWriter, formatFromPath, openFlowWriter } from '../output/formats.js';
 
-export const command = 'flows [captures..]';
-export const describe = 'Print the flows of capture files, or of a live interface';
-
 export function builder(y: Argv) {
   return withFlowOptions(y)
     .positional('captures', { type: 'string', array: true, describe: 'pcap/pcapng files (.gz too; /dev/stdin for a pipe)' })

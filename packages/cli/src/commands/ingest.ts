@@ -16,9 +16,6 @@ import { expandCaptureArgs } from '../inputs.js';
 import { describeResult, detectionSetup, exitCodeFor, ingestFiles, loadScoring, withDetectionOptions, withModelOptions } from '../ingest-files.js';
 import { ProgressReporter } from '../progress.js';
 
-export const command = 'ingest <captures..>';
-export const describe = 'Read captures into the forensics database';
-
 export function builder(y: Argv) {
   return withModelOptions(withDetectionOptions(withFlowOptions(y)))
     .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files, directories or quoted globs' })

@@ -15,9 +15,6 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { alignedTable } from '../output/aligned.js';
 import { openForReading } from '../store.js';
 
-export const command = 'models';
-export const describe = 'List model files with their cards, and the drift of recent scores';
-
 export function builder(y: Argv) {
   return y
     .option('dir', { type: 'string', default: SHIPPED_MODELS_DIR, defaultDescription: 'models/', describe: 'Directory of model files (NAME.json beside NAME.onnx)' })

@@ -6,14 +6,11 @@
  * mommy-forensics queries port_scan_candidates
  * @module
  */
-import { type QueryParameter, type SavedQuery, SAVED_QUERIES, QueryError, savedQuery } from '@mommynet/core';
+import { type QueryParameter, type SavedQuery, SAVED_QUERIES, QueryError, savedQuery } from '@mommynet/core/store';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 
 import { CliError, EXIT } from '../exit-codes.js';
 import { TextSink } from '../output/sink.js';
-
-export const command = 'queries [name]';
-export const describe = 'List the saved queries (or show one, with its SQL)';
 
 export function builder(y: Argv) {
   return y

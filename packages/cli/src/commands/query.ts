@@ -22,16 +22,13 @@ import {
   savedQuery,
   bindParameters,
   StoreError,
-} from '@mommynet/core';
+} from '@mommynet/core/store';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 
 import { CliError, EXIT } from '../exit-codes.js';
 import { escapeMessage, escapeSqlContext, escapeText } from '../output/escape.js';
 import { RESULT_FORMATS, type ResultFormat, resultFormatFromPath, writeResult } from '../output/results.js';
 import { TextSink } from '../output/sink.js';
-
-export const command = 'query [sql]';
-export const describe = 'Run read-only SQL, or a saved query, over the store or a Parquet lake';
 
 export function builder(y: Argv) {
   return y

@@ -11,9 +11,6 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT } from '../exit-codes.js';
 
-export const command = 'simulate';
-export const describe = 'Write a synthetic capture of normal traffic and attacks, with labels';
-
 export function builder(y: Argv) {
   return y
     .option('out', { type: 'string', default: '.', describe: 'Directory for the files (created if missing)' })

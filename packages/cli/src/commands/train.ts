@@ -56,9 +56,6 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { parseIsoTime } from '../time.js';
 import { classifySources, flowStreams, type Source, type TimeFilter } from '../training-sources.js';
 
-export const command = 'train';
-export const describe = 'Train an anomaly model (Isolation Forest or LSTM) into a model file';
-
 export function builder(y: Argv) {
   return y
     .option('model', { choices: ['isolation-forest', 'lstm'] as const, describe: 'Kind of model (required unless --update)' })

@@ -8,6 +8,7 @@
 import { FLOW_COLUMNS, flowRecords, type FlowValue, isoMicros } from '@mommynet/core';
 import type { RecordBatch } from 'apache-arrow';
 
+import { csvField } from './csv.js';
 import { TextSink } from './sink.js';
 
 export type FlowFormat = 'jsonl' | 'csv' | 'parquet';
@@ -60,13 +61,6 @@ class JsonLinesWriter implements FlowWriter {
   close() {
     return this.#sink.close();
   }
-}
-
-/** RFC 4180 quoting: only fields that need it. */
-export function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 class CsvWriter implements FlowWriter {

@@ -9,7 +9,7 @@
  * @module
  */
 import { type DuckDBAppender, type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
-import { DUCKDB_SAFE_OPTIONS } from '@mommynet/core';
+import { DUCKDB_SAFE_OPTIONS } from '@mommynet/core/store';
 
 import { CliError, EXIT } from '../exit-codes.js';
 import type { ResultWriter, ResultWriterOptions } from './results.js';

@@ -14,7 +14,7 @@
 import type { DuckDBDataChunk, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 
 import { escapeText } from './escape.js';
-import { csvField } from './formats.js';
+import { csvField } from './csv.js';
 import { TextSink } from './sink.js';
 import { cellJson, cellText, jsonRaw, jsonString, toCell, uniqueNames } from './values.js';
 
