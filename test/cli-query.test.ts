@@ -385,12 +385,14 @@ describe('start-up', () => {
     expect(query.stdout).not.toMatch(/--intel/); // ingest's
   });
 
-  it('loads only yargs before a command is chosen, and only DuckDB for the commands that read the store', () => {
+  it('loads only yargs before a command is chosen, only DuckDB for the commands that read the store, only Arrow for flows', () => {
     expect(importGraph(join(cliDist, 'main.js')).packages).toEqual(['yargs (from packages/cli/dist/main.js)']);
-    for (const command of ['query', 'queries', 'alerts', 'export']) {
+    const loads = (command: string, entry: string, allowed: string) => {
       const graph = importGraph(join(cliDist, 'commands', `${command}.js`));
-      expect(graph.files.some((f) => f.endsWith(join('core', 'dist', 'store', 'index.js'))), command).toBe(true);
-      expect(graph.packages.filter((p) => !p.startsWith('@duckdb/node-api ')), command).toEqual([]);
-    }
+      expect(graph.files.some((f) => f.endsWith(join('core', 'dist', entry))), command).toBe(true);
+      expect(graph.packages.filter((p) => !p.startsWith(`${allowed} `)), command).toEqual([]);
+    };
+    for (const command of ['query', 'queries', 'alerts', 'export']) loads(command, join('store', 'index.js'), '@duckdb/node-api');
+    loads('flows', 'flows.js', 'apache-arrow');
   });
 });

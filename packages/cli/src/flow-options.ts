@@ -3,7 +3,7 @@
  * their translation to core's FlowOptions. Defaults live in core.
  * @module
  */
-import type { FlowOptions } from '@mommynet/core';
+import type { FlowOptions } from '@mommynet/core/flows';
 import type { Argv } from 'yargs';
 
 export function withFlowOptions<T>(y: Argv<T>) {

@@ -2,14 +2,7 @@
  * MommyNet core: captures as Arrow flow batches, and the flow schema.
  * @module
  */
-export { Capture, type CaptureInfo, type CaptureStats } from './capture.js';
-export { CaptureError, type CaptureErrorCode } from './errors.js';
-export { type FileOptions, type FlowOptions, type LiveOptions, resolveFileOptions, resolveLiveOptions } from './options.js';
-export { DUCKDB_TYPES, FLOW_COLUMNS, type FlowColumn, type FlowColumnType } from './flow-columns.js';
-export { arrowType, FLOW_SCHEMA } from './schema.js';
-export { toRecordBatch } from './arrow.js';
-export { isoMicros } from './iso-time.js';
-export { flowRecords, type FlowRecord, type FlowValue } from './records.js';
+export * from './flows.js';
 export * from './store/index.js';
 export { type CaptureStatus, FLOW_TABLE_COLUMNS, STORE_DDL, STORE_SCHEMA_VERSION } from './store/schema.js';
 export { COMMIT_ROWS, FlowAppender } from './store/append.js';

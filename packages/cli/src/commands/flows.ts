@@ -4,7 +4,7 @@
  * live from an interface until Ctrl-C, SIGTERM or --duration.
  * @module
  */
-import { Capture, CaptureError, type CaptureStats } from '@mommynet/core';
+import { Capture, CaptureError, type CaptureStats } from '@mommynet/core/flows';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';

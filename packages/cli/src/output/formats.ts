@@ -5,7 +5,7 @@
  * base64-encoded, and only when asked for.
  * @module
  */
-import { FLOW_COLUMNS, flowRecords, type FlowValue, isoMicros } from '@mommynet/core';
+import { FLOW_COLUMNS, flowRecords, type FlowValue, isoMicros } from '@mommynet/core/flows';
 import type { RecordBatch } from 'apache-arrow';
 
 import { csvField } from './csv.js';
