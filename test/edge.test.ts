@@ -10,10 +10,12 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { Capture, CaptureError } from '@mommynet/core';
+import { udpFrame } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { CORPUS_EDGE, corpusCapture, corpusFiles, haveCorpus } from './support/corpus.js';
 import { haveTool, readFlows } from './support/flows.js';
+import { writeCapture } from './support/synthetic.js';
 
 if (!haveCorpus) console.warn('[edge] corpus missing: edge-case tests skipped');
 
@@ -147,6 +149,54 @@ describe.skipIf(!haveCorpus)('edge-case captures', () => {
     expect(flows).toHaveLength(1);
     expect((flows[0]!.pkts_fwd as number) + (flows[0]!.pkts_rev as number)).toBe(3);
     expect(flows[0]!.src_port).not.toBe(0);
+  });
+});
+
+describe('compressed captures, inflated ahead on a thread of their own', () => {
+  // About 20 MB once inflated: many of the read-ahead's 1 MB blocks, with 64 KB records across them.
+  const frames = Array.from({ length: 3000 }, (_, i) =>
+    udpFrame({
+      src: `10.0.${i >> 8}.${i & 255}`,
+      dst: '192.0.2.1',
+      srcPort: 40000,
+      dstPort: 9,
+      payload: new Uint8Array(i % 10 === 0 ? 65000 : 100 + (i % 300)).fill(i & 255),
+    }),
+  );
+  const plain = writeCapture(frames);
+  const whole = gzipSync(readFileSync(plain));
+  const dir = mkdtempSync(join(tmpdir(), 'mommy-gz-ahead-'));
+  const gz = join(dir, 'ahead.pcap.gz');
+  writeFileSync(gz, whole);
+
+  it('gives the flows of the uncompressed file, byte for byte', async () => {
+    const packed = await readFlows(gz);
+    expect(packed.error).toBeUndefined();
+    expect(packed.stats.packets).toBe(3000);
+    expect(packed.flows).toEqual((await readFlows(plain)).flows);
+  });
+
+  it('reports a cut stream once every byte before the cut is read, with its offset', async () => {
+    const cut = join(dir, 'cut.pcap.gz');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const { flows, stats, error } = await readFlows(cut);
+    expect(error).toBeInstanceOf(CaptureError);
+    expect((error as CaptureError).partial).toBe(true);
+    expect((error as CaptureError).offset).toBeGreaterThan(8 << 20); // beyond the blocks read ahead
+    expect(stats.packets).toBeGreaterThan(1000);
+    expect(stats.packets).toBeLessThan(3000);
+    expect(flows.length).toBeGreaterThan(0);
+  });
+
+  it('stops at once when closed after its first batch, its thread waiting for room', async () => {
+    for (let i = 0; i < 20; i++) {
+      const capture = Capture.openFile(gz, { batchRows: 16 });
+      for await (const batch of capture) {
+        expect(batch.numRows).toBeGreaterThan(0);
+        break;
+      }
+      capture.close();
+    }
   });
 });
 
