@@ -86,7 +86,10 @@ export interface NativeStats {
 export interface NativeInfo {
   format: 'pcap' | 'pcap-ns' | 'pcapng' | 'live';
   compressed?: boolean;
+  /** Bytes of the capture stream read so far (decompressed, for .gz). */
   bytesRead?: number;
+  /** Bytes of the file itself read so far: compressed bytes for .gz, else bytesRead. */
+  fileBytesRead?: number;
   /** LINKTYPE_ numbers seen (pcapng interfaces may differ). */
   linktypes: number[];
 }

@@ -4,13 +4,14 @@
  * holds a locked database.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
-import { FLOW_COLUMNS, ingestCapture, openStore, STORE_SCHEMA_VERSION, type Store } from '@mommynet/core';
-import { arpFrame, udpExchange } from '@mommynet/core/synth';
+import { FLOW_COLUMNS, ingestCapture, type IngestProgress, openStore, STORE_SCHEMA_VERSION, type Store } from '@mommynet/core';
+import { arpFrame, udpExchange, udpFrame } from '@mommynet/core/synth';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCli } from './support/cli.js';
@@ -127,6 +128,32 @@ describe('ingest', () => {
     expect(c!.error).toMatch(/cut\.pcap: file ends inside a record \(\d+ bytes announced\) \(at byte \d+\)/);
     expect(Number(c!.flows)).toBe(r.flows);
     expect(r.flows).toBeGreaterThan(300);
+  });
+
+  it('reports progress as the part of the file read, a gzipped file\'s compressed bytes', async () => {
+    // A flow every 100 s, so flows end (idle) while the file is read, with payloads that do not
+    // compress: the gzipped file is several times what the reader and its read-ahead hold, and the
+    // capture notes how far it is every 65 536 packets.
+    let seed = 7;
+    const noise = (n: number) => Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    const frames = Array.from({ length: 150_000 }, (_, i) =>
+      udpFrame({ src: `10.4.${(i >> 8) & 255}.${i & 255}`, dst: '192.0.2.9', srcPort: 1024 + (i >> 16), dstPort: 9, payload: noise(64) }),
+    );
+    const plain = writeCapture(frames, 1_700_000_000_000_000, 100_000_000);
+    const gz = join(dir, 'progress.pcap.gz');
+    writeFileSync(gz, gzipSync((await import('node:fs')).readFileSync(plain)));
+    for (const file of [plain, gz]) {
+      const seen: IngestProgress[] = [];
+      const r = await ingestCapture(await open(), file, { batchRows: 4096, onProgress: (p) => seen.push(p) });
+      expect(r.status, file).toBe('complete');
+      expect(seen.length, file).toBeGreaterThan(10);
+      const done = seen.map((p) => p.fileBytesRead);
+      expect(done, file).toEqual([...done].sort((a, b) => a - b));
+      expect(done.every((d) => d <= seen[0]!.size), file).toBe(true);
+      expect(done.some((d) => d > 0 && d < seen[0]!.size), file).toBe(true); // reported while reading, not only at the end
+      expect(done.at(-1), file).toBe(seen[0]!.size);
+      expect(seen.at(-1)!.bytesRead, file).toBe(statSync(plain).size); // the stream: what the capture holds
+    }
   });
 });
 

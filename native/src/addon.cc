@@ -361,6 +361,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     o.Set("format", fi.format);
     o.Set("compressed", fi.compressed);
     o.Set("bytesRead", Napi::Number::New(env, static_cast<double>(fi.bytes_read)));
+    o.Set("fileBytesRead", Napi::Number::New(env, static_cast<double>(fi.file_bytes_read)));
     Napi::Array lts = Napi::Array::New(env, fi.linktypes.size());
     for (size_t i = 0; i < fi.linktypes.size(); ++i) lts.Set(static_cast<uint32_t>(i), fi.linktypes[i]);
     o.Set("linktypes", lts);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <condition_variable>
@@ -40,6 +41,10 @@ class GzSource final : public ByteSource {
   }
   const std::string& error() const override { return error_; }
   bool compressed() const override { return gzdirect(file_) == 0; }
+  uint64_t consumed() const override {
+    const z_off_t at = gzoffset(file_);
+    return at > 0 ? static_cast<uint64_t>(at) : 0;
+  }
 
  private:
   gzFile file_;
@@ -91,6 +96,7 @@ class ReadAheadSource final : public ByteSource {
   }
   const std::string& error() const override { return error_; }
   bool compressed() const override { return compressed_; }
+  uint64_t consumed() const override { return consumed_.load(std::memory_order_relaxed); }
 
  private:
   static constexpr size_t kBlocks = 4;
@@ -121,6 +127,7 @@ class ReadAheadSource final : public ByteSource {
         }
         b.size += got;
       }
+      consumed_.store(inner_->consumed(), std::memory_order_relaxed);
       {
         std::lock_guard<std::mutex> lock(mutex_);
         if (b.size > 0) {
@@ -139,6 +146,8 @@ class ReadAheadSource final : public ByteSource {
 
   std::unique_ptr<ByteSource> inner_;
   const bool compressed_;
+  // The inner source's, as of the last block filled: the inner source belongs to the producer.
+  std::atomic<uint64_t> consumed_{0};
   std::vector<Block> blocks_;
   std::thread thread_;
   std::mutex mutex_;
@@ -163,6 +172,7 @@ class MemorySource final : public ByteSource {
   }
   const std::string& error() const override { return error_; }
   bool compressed() const override { return false; }
+  uint64_t consumed() const override { return pos_; }
 
  private:
   const uint8_t* data_;

@@ -18,6 +18,10 @@ class ByteSource {
   virtual size_t read(uint8_t* dst, size_t n) = 0;
   virtual const std::string& error() const = 0;
   virtual bool compressed() const = 0;
+  // Bytes of the file itself taken so far: for gzip, compressed bytes (what
+  // progress against the file's size needs). Read ahead, it may lead what
+  // read() has returned by a few blocks.
+  virtual uint64_t consumed() const = 0;
 };
 
 // Opens `path` ("-" and "/dev/stdin" are standard input). On failure returns null and sets

@@ -59,6 +59,8 @@ class CaptureReader {
   const std::vector<uint32_t>& linktypes() const { return linktypes_seen_; }
   uint64_t offset() const { return base_offset_ + pos_; }
   bool compressed() const { return source_->compressed(); }
+  // Bytes of the file taken so far (compressed bytes for gzip; see ByteSource::consumed).
+  uint64_t file_bytes_read() const { return source_->consumed(); }
 
  private:
   struct Interface {

@@ -127,6 +127,7 @@ void FileCapture::run(int worker, Pipeline& pipeline) {
   auto note_progress = [&] {
     std::lock_guard<std::mutex> lock(info_mu_);
     info_.bytes_read = reader_->offset();
+    info_.file_bytes_read = reader_->file_bytes_read();
     info_.linktypes = reader_->linktypes();
   };
   pipeline.read_file(*reader_, stop_, [&] {

@@ -71,7 +71,8 @@ struct FileInfo {
   std::string format;
   bool compressed = false;
   std::vector<uint32_t> linktypes;
-  uint64_t bytes_read = 0;
+  uint64_t bytes_read = 0;       // of the (decompressed) stream
+  uint64_t file_bytes_read = 0;  // of the file: compressed bytes for gzip
 };
 
 class FileCapture final : public Capture {

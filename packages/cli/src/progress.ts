@@ -37,7 +37,8 @@ export class ProgressReporter {
 
   startFile(path: string, index: number, total: number): void {
     this.#fileStarted = performance.now();
-    this.#lastDraw = 0;
+    // A bar from the first update; plain lines from a few seconds into the file.
+    this.#lastDraw = this.#tty ? -Infinity : this.#fileStarted;
     if (!this.quiet && !this.#tty) this.stream.write(`[${index + 1}/${total}] ${path}\n`);
   }
 
@@ -47,9 +48,9 @@ export class ProgressReporter {
     if (now - this.#lastDraw < (this.#tty ? TTY_EVERY_MS : PLAIN_EVERY_MS)) return;
     this.#lastDraw = now;
     const seconds = (now - this.#fileStarted) / 1000;
-    const rate = p.bytesRead / Math.max(seconds, 1e-3);
-    // bytesRead counts the decompressed stream; for .gz it can pass the size.
-    const fraction = p.size > 0 ? Math.min(1, p.bytesRead / p.size) : 0;
+    // Of the file, not of the stream: a .gz file's stream is several times its size.
+    const rate = p.fileBytesRead / Math.max(seconds, 1e-3);
+    const fraction = p.size > 0 ? Math.min(1, p.fileBytesRead / p.size) : 0;
     const eta = fraction > 0 && fraction < 1 ? seconds * (1 / fraction - 1) : 0;
     const text = `${human(p.packets)} packets, ${human(p.flows)} flows, ${(rate / 1e6).toFixed(1)} MB/s, ETA ${duration(eta)}`;
     if (this.#tty) {

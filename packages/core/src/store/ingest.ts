@@ -29,8 +29,10 @@ import type { CaptureStatus } from './schema.js';
 
 export interface IngestProgress {
   path: string;
-  /** Bytes of the file read so far (of the decompressed stream for .gz). */
+  /** Bytes of the capture stream read so far (decompressed, for .gz: it can pass `size`). */
   bytesRead: number;
+  /** Bytes of the file read so far (compressed, for .gz): the part of `size` done. */
+  fileBytesRead: number;
   size: number;
   packets: number;
   flows: number;
@@ -145,7 +147,8 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
       await seen;
       result.flows += batch.numRows;
       const s = capture.stats();
-      onProgress?.({ path, bytesRead: capture.info().bytesRead ?? 0, size, packets: s.packets, flows: result.flows });
+      const info = capture.info();
+      onProgress?.({ path, bytesRead: info.bytesRead ?? 0, fileBytesRead: info.fileBytesRead ?? 0, size, packets: s.packets, flows: result.flows });
     }
   } catch (err) {
     if (!(err instanceof CaptureError)) {
