@@ -21,7 +21,8 @@ interface CommandEntry {
   add: (cli: Argv) => Promise<Argv>;
 }
 
-function command<T>(command: string, describe: string, load: () => Promise<CommandCode<T>>): CommandEntry {
+/** A command whose module `load` brings its options and handler, when it is the one run. */
+function lazyCommand<T>(command: string, describe: string, load: () => Promise<CommandCode<T>>): CommandEntry {
   return {
     command,
     describe,
@@ -38,29 +39,17 @@ function command<T>(command: string, describe: string, load: () => Promise<Comma
  * a second), and `--help` needs none of that.
  */
 const COMMANDS: readonly CommandEntry[] = [
-  command('flows [captures..]', 'Print the flows of capture files, or of a live interface', () => import('./commands/flows.js')),
-  command(
-    'query [sql]',
-    'Run read-only SQL, or a saved query, over the store or a Parquet lake',
-    () => import('./commands/query.js'),
-  ),
-  command('queries [name]', 'List the saved queries (or show one, with its SQL)', () => import('./commands/queries.js')),
-  command('ingest <captures..>', 'Read captures into the forensics database', () => import('./commands/ingest.js')),
-  command('alerts', 'List the alerts in the database', () => import('./commands/alerts.js')),
-  command('export', 'Write flows and alerts as Parquet partitioned by date and sensor', () => import('./commands/export.js')),
-  command(
-    'extract [community_ids..]',
-    'Write the packets of stored flows, from their original captures, to a pcap',
-    () => import('./commands/extract.js'),
-  ),
-  command('evaluate <captures..>', 'Score the detectors against labelled captures', () => import('./commands/evaluate.js')),
-  command(
-    'simulate',
-    'Write a synthetic capture of normal traffic and attacks, with labels',
-    () => import('./commands/simulate.js'),
-  ),
-  command('train', 'Train an anomaly model (Isolation Forest or LSTM) into a model file', () => import('./commands/train.js')),
-  command('models', 'List model files with their cards, and the drift of recent scores', () => import('./commands/models.js')),
+  lazyCommand('flows [captures..]', 'Print the flows of capture files, or of a live interface', () => import('./commands/flows.js')),
+  lazyCommand('query [sql]', 'Run read-only SQL, or a saved query, over the store or a Parquet lake', () => import('./commands/query.js')),
+  lazyCommand('queries [name]', 'List the saved queries (or show one, with its SQL)', () => import('./commands/queries.js')),
+  lazyCommand('ingest <captures..>', 'Read captures into the forensics database', () => import('./commands/ingest.js')),
+  lazyCommand('alerts', 'List the alerts in the database', () => import('./commands/alerts.js')),
+  lazyCommand('export', 'Write flows and alerts as Parquet partitioned by date and sensor', () => import('./commands/export.js')),
+  lazyCommand('extract [community_ids..]', 'Write the packets of stored flows, from their original captures, to a pcap', () => import('./commands/extract.js')),
+  lazyCommand('evaluate <captures..>', 'Score the detectors against labelled captures', () => import('./commands/evaluate.js')),
+  lazyCommand('simulate', 'Write a synthetic capture of normal traffic and attacks, with labels', () => import('./commands/simulate.js')),
+  lazyCommand('train', 'Train an anomaly model (Isolation Forest or LSTM) into a model file', () => import('./commands/train.js')),
+  lazyCommand('models', 'List model files with their cards, and the drift of recent scores', () => import('./commands/models.js')),
 ];
 
 const nameOf = (entry: CommandEntry) => entry.command.split(' ')[0]!;
