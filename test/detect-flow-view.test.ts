@@ -35,7 +35,8 @@ function viewOf(rows: number, strings: (name: string) => string[], scratch?: Vie
 }
 
 function decodeAll(values: string[]): string[] {
-  const { values: bytes, valueOffsets } = column(values);
+  const { values: encoded, valueOffsets } = column(values);
+  const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
   return values.map((_, i) => shortString(bytes, valueOffsets[i]!, valueOffsets[i + 1]!));
 }
 

@@ -60,8 +60,7 @@ const MAX_MESSAGES = 16;
 const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
 
 /** Presentation forms are written here and decoded once: at most 254 label bytes of 4 characters each, and the dots. */
-const presentationBytes = new Uint8Array(2048);
-const latin1 = new TextDecoder('latin1');
+const presentationBytes = Buffer.alloc(2048);
 
 /** Writes the RFC 1035 §5.1 presentation form of `label` to `out` at `at`; returns the offset after it. */
 function escapeInto(label: Uint8Array, out: Uint8Array, at: number): number {
@@ -84,7 +83,7 @@ function escapeInto(label: Uint8Array, out: Uint8Array, at: number): number {
 
 /** RFC 1035 §5.1 presentation form of one label. */
 export function escapeLabel(label: Uint8Array): string {
-  return latin1.decode(presentationBytes.subarray(0, escapeInto(label, presentationBytes, 0)));
+  return presentationBytes.toString('latin1', 0, escapeInto(label, presentationBytes, 0));
 }
 
 /** The length of escapeLabel(label), without making the string. */
@@ -99,7 +98,7 @@ function presentationName(labels: readonly Uint8Array[]): string {
     if (i > 0) presentationBytes[at++] = 0x2e;
     at = escapeInto(labels[i]!, presentationBytes, at);
   }
-  return latin1.decode(presentationBytes.subarray(0, at));
+  return presentationBytes.toString('latin1', 0, at);
 }
 
 /**

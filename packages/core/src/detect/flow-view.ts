@@ -112,16 +112,26 @@ export interface AddressReader extends StringReader {
   key(row: number): AddressKey;
 }
 
+/**
+ * A column's bytes as a Buffer over the same memory: Buffer's `toString`
+ * decodes a range without a view object per value, in about half the time
+ * of a TextDecoder (which goes through UTF-8).
+ */
+function bytesOf(data: ColumnBuffers): Buffer {
+  const v = data.values;
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
 /** A string column, each value decoded once per batch however many detectors ask. */
 class StringColumn implements StringReader {
   protected readonly offsets: Int32Array;
-  protected readonly bytes: Uint8Array;
+  protected readonly bytes: Buffer;
   readonly #decoded: (string | undefined)[];
 
   /** `decoded`: where each row's string goes once decoded, empty for the view's rows. */
   constructor(data: ColumnBuffers, decoded: (string | undefined)[]) {
     this.offsets = data.valueOffsets!;
-    this.bytes = data.values as Uint8Array;
+    this.bytes = bytesOf(data);
     this.#decoded = decoded;
   }
 
@@ -164,11 +174,11 @@ class AddressColumn extends StringColumn implements AddressReader {
  */
 export class BinaryColumn {
   readonly offsets: Int32Array;
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
 
   constructor(data: ColumnBuffers) {
     this.offsets = data.valueOffsets!;
-    this.bytes = data.values as Uint8Array;
+    this.bytes = bytesOf(data);
   }
 
   at(row: number): Uint8Array {

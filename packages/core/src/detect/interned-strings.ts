@@ -15,7 +15,6 @@
  */
 import { ipv4Key } from './address-key.js';
 
-const latin1 = new TextDecoder('latin1');
 const MAX_INTERNED = 1 << 18;
 const ipv4Strings = new Map<number, string>();
 const asciiStrings = new Map<number, string>();
@@ -34,19 +33,19 @@ function sameBytes(s: string, bytes: Uint8Array, start: number): boolean {
   return true;
 }
 
-/** The string of bytes [start, end): interned when short, else decoded. */
-export function shortString(bytes: Uint8Array, start: number, end: number): string {
+/** The string of bytes [start, end), one character a byte: interned when short, else decoded. */
+export function shortString(bytes: Buffer, start: number, end: number): string {
   const length = end - start;
   if (length >= 7 && length <= 15) {
     const key = ipv4Key(bytes, start, end);
-    if (key !== undefined) return ipv4Strings.get(key) ?? remember(ipv4Strings, key, latin1.decode(bytes.subarray(start, end)));
+    if (key !== undefined) return ipv4Strings.get(key) ?? remember(ipv4Strings, key, bytes.toString('latin1', start, end));
   }
   if (length > 0 && length <= 8) {
     const key = length | (bytes[start]! << 4) | (bytes[end - (length > 1 ? 2 : 1)]! << 12) | (bytes[end - 1]! << 20);
     const known = asciiStrings.get(key);
     if (known !== undefined && known.length === length && sameBytes(known, bytes, start)) return known;
-    const decoded = latin1.decode(bytes.subarray(start, end));
+    const decoded = bytes.toString('latin1', start, end);
     return known === undefined ? remember(asciiStrings, key, decoded) : decoded;
   }
-  return latin1.decode(bytes.subarray(start, end));
+  return bytes.toString('latin1', start, end);
 }

@@ -95,8 +95,3 @@ export function urlDecode(text: string): string {
   const once = decodeOnce(text);
   return once.includes('%') ? decodeOnce(once) : once;
 }
-
-/** Bytes as Latin-1 text, one character per byte. */
-export function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-}

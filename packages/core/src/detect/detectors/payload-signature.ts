@@ -24,7 +24,7 @@ import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
-import { latin1, loadSignatures, type Signature, SHIPPED_SIGNATURES, urlDecode } from '../signatures.js';
+import { loadSignatures, type Signature, SHIPPED_SIGNATURES, urlDecode } from '../signatures.js';
 
 export interface PayloadSignatureConfig {
   /** Pattern files (`category-subtype<TAB>regex` a line); default: the shipped one. */
@@ -97,18 +97,19 @@ export class PayloadSignatureDetector implements Detector {
     this.#side(v, row, false);
   }
 
-  /** Scans what one side sent, when it is text; a view of the bytes is made only then. */
+  /** Scans what one side sent, when it is text; a string of the bytes is made only then. */
   #side(v: FlowView, row: number, fwd: boolean): void {
     const { bytes, offsets } = fwd ? v.payloadsFwd : v.payloadsRev;
     const start = offsets[row]!;
     const end = offsets[row + 1]!;
     if (start === end || isBinary(bytes, start, end)) return;
-    this.#scan(v, row, bytes.subarray(start, end), fwd);
+    this.#scan(v, row, bytes.toString('latin1', start, end), fwd);
   }
 
-  #scan(v: FlowView, row: number, payload: Uint8Array, fwd: boolean): void {
+  /** `payload`: the bytes sent, one character a byte. */
+  #scan(v: FlowView, row: number, payload: string, fwd: boolean): void {
     const sqlProtocol = SQL_PORTS.has(v.dstPort[row]!) || SQL_PORTS.has(v.srcPort[row]!);
-    const text = urlDecode(latin1(payload));
+    const text = urlDecode(payload);
     for (const group of this.#byCategory) {
       if (sqlProtocol && group[0]!.category === 'sqli') continue;
       for (const sig of group) {
