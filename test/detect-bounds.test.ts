@@ -60,6 +60,34 @@ describe('detector state bound', () => {
     expect(w.add(20, 'c')).toBe(1);
   });
 
+  it('answers as a plain list of observations would, through single observations, expiries and refills', () => {
+    const random = seededRandom(5);
+    const windowUs = 50;
+    // Many short-lived windows: a window holds its first observation apart from the later ones.
+    for (let run = 0; run < 600; run++) {
+      const maxEntries = [2, 5, 100][run % 3]!;
+      const w = new DistinctWindow<number>(windowUs, maxEntries);
+      let kept: { t: number; v: number }[] = []; // the reference: every observation still in the window
+      let now = 0;
+      for (let step = 0; step < 20; step++) {
+        // Gaps from none to several windows, so the window is often empty, often holds one, sometimes many.
+        now += [0, 1, 7, 30, 49, 50, 51, 120][Math.floor(random() * 8)]!;
+        if (random() < 0.3) {
+          w.expire(now);
+        } else {
+          const v = Math.floor(random() * 4);
+          w.add(now, v);
+          kept.push({ t: now, v });
+          if (kept.length > maxEntries) kept.shift();
+        }
+        kept = kept.filter((o) => o.t > now - windowUs);
+        const distinct = [...new Set(kept.map((o) => o.v))].sort();
+        expect([w.entries, w.size, [...w.values()].sort()]).toEqual([kept.length, distinct.length, distinct]);
+        expect([w.firstTime, w.lastTime]).toEqual(kept.length > 0 ? [kept[0]!.t, kept.at(-1)!.t] : [Infinity, -Infinity]);
+      }
+    }
+  });
+
   it('keeps a port scan in progress through a flood of one-flow hosts, and counts what it evicted', async () => {
     const t0 = 1_700_000_000_000_000;
     const frames: { tsMicros: number; frame: Uint8Array }[] = [];

@@ -14,9 +14,18 @@ import { kthSmallest } from './stats.js';
 export const MAX_COUNTED = 100_000;
 
 export class DistinctWindow<T> {
-  #times: number[] = [];
-  #values: T[] = [];
+  /*
+   * Observations in arrival order, read from #head: made on the second
+   * observation, and kept (emptied, not replaced) once made. Until then the
+   * one observation is #soleTime and #only: most windows (a host probed
+   * once) only ever hold one, kept until they expire, and two arrays for
+   * each were most of the garbage per window.
+   */
+  #times: number[] | undefined;
+  #values: T[] | undefined;
   #head = 0;
+  /** The time of the only observation before the arrays are made; NaN when there is none. */
+  #soleTime = NaN;
   /**
    * Count per value, made on the second distinct value: most windows (a
    * target seen from one client) only ever hold one, and a Map for each of
@@ -34,19 +43,20 @@ export class DistinctWindow<T> {
 
   /** Records `value` at `timeUs` (non-decreasing, as flows arrive) and returns the distinct count. */
   add(timeUs: number, value: T): number {
-    if (this.#times.length === 0) {
-      // Arrays of one: a first push onto an empty array reserves room for
-      // seventeen (~130 bytes more), and most windows (a host probed once)
-      // only ever hold one observation, kept until they expire. Written out
-      // here and in the other per-key queues rather than in a shared helper:
-      // each literal is an allocation site of its own, so these times stay
-      // an array of unboxed doubles (one helper for every type made them
-      // generic, and the state ~3 % larger).
-      this.#times = [timeUs];
-      this.#values = [value];
-    } else {
+    if (this.#times) {
       this.#times.push(timeUs);
-      this.#values.push(value);
+      this.#values!.push(value);
+    } else if (!this.#hasSole()) {
+      this.#soleTime = timeUs;
+    } else {
+      // The second observation. Literals of two (rather than pushes onto
+      // empty arrays, which reserve room for seventeen); written out here
+      // and in the other per-key queues rather than in a shared helper: each
+      // literal is an allocation site of its own, so these times stay an
+      // array of unboxed doubles.
+      this.#times = [this.#soleTime, timeUs];
+      this.#values = [this.#only as T, value];
+      this.#soleTime = NaN;
     }
     if (this.#counts) this.#counts.set(value, (this.#counts.get(value) ?? 0) + 1);
     else if (this.#onlyCount === 0 || this.#only === value) {
@@ -60,8 +70,13 @@ export class DistinctWindow<T> {
     return this.size;
   }
 
+  #hasSole(): boolean {
+    return !Number.isNaN(this.#soleTime);
+  }
+
+  /** Drops the oldest observation of the arrays (the sole one never goes this way: a window holds at least one). */
   #dropOldest(): void {
-    const v = this.#values[this.#head]!;
+    const v = this.#values![this.#head]!;
     this.#head++;
     if (!this.#counts) {
       this.#onlyCount--;
@@ -73,15 +88,23 @@ export class DistinctWindow<T> {
   }
 
   expire(nowUs: number): void {
-    while (this.#head < this.#times.length && this.#times[this.#head]! <= nowUs - this.windowUs) this.#dropOldest();
-    if (this.#head === this.#times.length && this.#head > 0) {
-      // Empty: start the arrays afresh rather than let them grow.
-      this.#times.length = 0;
-      this.#values.length = 0;
+    const times = this.#times;
+    if (!times) {
+      if (this.#soleTime <= nowUs - this.windowUs) {
+        this.#soleTime = NaN;
+        this.#onlyCount = 0;
+      }
+      return;
+    }
+    while (this.#head < times.length && times[this.#head]! <= nowUs - this.windowUs) this.#dropOldest();
+    if (this.#head === times.length && this.#head > 0) {
+      // Empty: the arrays start afresh rather than grow.
+      times.length = 0;
+      this.#values!.length = 0;
       this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#times.length) {
-      this.#times = this.#times.slice(this.#head);
-      this.#values = this.#values.slice(this.#head);
+    } else if (this.#head > 1024 && this.#head * 2 > times.length) {
+      this.#times = times.slice(this.#head);
+      this.#values = this.#values!.slice(this.#head);
       this.#head = 0;
     }
   }
@@ -92,7 +115,8 @@ export class DistinctWindow<T> {
 
   /** Observations still in the window. */
   get entries(): number {
-    return this.#times.length - this.#head;
+    if (this.#times) return this.#times.length - this.#head;
+    return this.#hasSole() ? 1 : 0;
   }
 
   /** The distinct values in the window. */
@@ -102,11 +126,15 @@ export class DistinctWindow<T> {
   }
 
   get firstTime(): number {
-    return this.#times.length > this.#head ? this.#times[this.#head]! : Infinity;
+    const times = this.#times;
+    if (times) return times.length > this.#head ? times[this.#head]! : Infinity;
+    return this.#hasSole() ? this.#soleTime : Infinity;
   }
 
   get lastTime(): number {
-    return this.#times.length > this.#head ? this.#times[this.#times.length - 1]! : -Infinity;
+    const times = this.#times;
+    if (times) return times.length > this.#head ? times[times.length - 1]! : -Infinity;
+    return this.#hasSole() ? this.#soleTime : -Infinity;
   }
 }
 
