@@ -101,14 +101,18 @@ function presentationName(labels: readonly Uint8Array[]): string {
   return presentationBytes.toString('latin1', 0, at);
 }
 
+/** Where walkName ended: valid until the next walk. */
+const walked = { end: -1, length: -1, maxLabel: 0, complete: false };
+
 /**
- * Reads the name at `at` of `msg` (compression pointers followed backwards
- * only, a bounded number of times). Returns the name and the offset just
- * past it in the original position, or `end: -1` when the bytes ran out.
- * Undefined when the bytes are not a name.
+ * Walks the name at `at` of `msg` (compression pointers followed backwards
+ * only, a bounded number of times), pushing its labels onto `labels` when
+ * given, and leaves in `walked`: the offset just past the name in its
+ * original position (-1 when the bytes ran out), its presentation length,
+ * its longest label, and whether it was complete. False when the bytes
+ * are not a name.
  */
-export function readName(msg: Uint8Array, at: number): { name: DnsName; end: number } | undefined {
-  const labels: Uint8Array[] = [];
+function walkName(msg: Uint8Array, at: number, labels?: Uint8Array[]): boolean {
   let length = -1;
   let maxLabel = 0;
   let wire = 0;
@@ -127,29 +131,44 @@ export function readName(msg: Uint8Array, at: number): { name: DnsName; end: num
       if (pos + 1 >= msg.length) break;
       const target = ((len & 0x3f) << 8) | msg[pos + 1]!;
       // Only backwards, and a bounded number of times: no endless loops.
-      if (target >= pos || ++hops > MAX_POINTER_HOPS) return undefined;
+      if (target >= pos || ++hops > MAX_POINTER_HOPS) return false;
       if (end < 0) end = pos + 2;
       pos = target;
       continue;
     }
-    if (len & 0xc0) return undefined; // 0x40, 0x80: extended label types, obsolete
+    if (len & 0xc0) return false; // 0x40, 0x80: extended label types, obsolete
     wire += len + 1;
-    if (wire + 1 > MAX_NAME_WIRE) return undefined;
+    if (wire + 1 > MAX_NAME_WIRE) return false;
     // A label cut short counts with its declared length; its bytes as far as they go.
-    if (pos + 1 < msg.length) labels.push(msg.subarray(pos + 1, Math.min(pos + 1 + len, msg.length)));
+    if (labels && pos + 1 < msg.length) labels.push(msg.subarray(pos + 1, Math.min(pos + 1 + len, msg.length)));
     length += len + 1;
     if (len > maxLabel) maxLabel = len;
     pos += 1 + len;
   }
-  const name = presentationName(labels);
-  return { name: { labels, name, length: Math.max(length, 0), maxLabel, complete }, end: complete ? end : -1 };
+  walked.end = complete ? end : -1;
+  walked.length = Math.max(length, 0);
+  walked.maxLabel = maxLabel;
+  walked.complete = complete;
+  return true;
+}
+
+/**
+ * Reads the name at `at` of `msg` (see walkName). Returns the name and the
+ * offset just past it in the original position, or `end: -1` when the
+ * bytes ran out. Undefined when the bytes are not a name.
+ */
+export function readName(msg: Uint8Array, at: number): { name: DnsName; end: number } | undefined {
+  const labels: Uint8Array[] = [];
+  if (!walkName(msg, at, labels)) return undefined;
+  const { end, length, maxLabel, complete } = walked;
+  return { name: { labels, name: presentationName(labels), length, maxLabel, complete }, end };
 }
 
 /** Skips one resource record at `at`; the offset after it, or -1 when the bytes ran out or are not a record. */
 function skipRecord(msg: Uint8Array, at: number): number {
-  const owner = readName(msg, at);
-  if (!owner || owner.end < 0) return -1;
-  const fixed = owner.end; // TYPE, CLASS, TTL, RDLENGTH
+  // The owner name is walked, not read: no labels or text for a record that is skipped.
+  if (!walkName(msg, at) || walked.end < 0) return -1;
+  const fixed = walked.end; // TYPE, CLASS, TTL, RDLENGTH
   if (fixed + 10 > msg.length) return -1;
   const next = fixed + 10 + u16(msg, fixed + 8);
   return next <= msg.length ? next : -1;
