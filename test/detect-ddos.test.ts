@@ -1,8 +1,8 @@
 /** `ddos`: many sources converging on one target, UDP amplification, and DHCP floods. */
-import { tcpFrame, TCP, udpFrame } from '@mommynet/core/synth';
+import { seededRandom, tcpFrame, TCP, udpFrame } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
-import { DdosDetector, DEFAULT_DDOS } from '../packages/core/src/detect/detectors/ddos.js';
+import { DdosDetector, DEFAULT_DDOS, PacketWindow } from '../packages/core/src/detect/detectors/ddos.js';
 import { DEFAULT_DHCP_FLOOD, dhcpClientAddress, DhcpFloodDetector } from '../packages/core/src/detect/detectors/dhcp-flood.js';
 import { CORPUS_PCAPS, corpusCapture, corpusFiles, haveCorpus } from './support/corpus.js';
 import { detectIn } from './support/detect.js';
@@ -11,6 +11,31 @@ import { writeCapture } from './support/synthetic.js';
 const detect = (path: string) => detectIn(path, [new DdosDetector()]);
 
 const t0 = 1_700_000_000_000_000;
+
+describe('PacketWindow', () => {
+  it('sums what a plain list of millisecond buckets would, through single buckets, expiries and refills', () => {
+    const random = seededRandom(9);
+    const windowUs = 10_000;
+    // Many short-lived windows: a window holds its first bucket apart from the later ones.
+    for (let run = 0; run < 600; run++) {
+      const w = new PacketWindow(windowUs);
+      const buckets: { t: number; packets: number; amplified: boolean }[] = []; // the reference
+      let now = 0;
+      for (let step = 0; step < 20; step++) {
+        now += [0, 300, 999, 1000, 4000, 9999, 10_000, 25_000][Math.floor(random() * 8)]!;
+        const packets = 1 + Math.floor(random() * 100);
+        const amplified = random() < 0.4;
+        w.add(now, packets, amplified);
+        const last = buckets.at(-1);
+        if (last && last.amplified === amplified && now - last.t < 1000) last.packets += packets;
+        else buckets.push({ t: now, packets, amplified });
+        while (buckets.length > 0 && buckets[0]!.t <= now - windowUs) buckets.shift();
+        const sum = (list: typeof buckets) => list.reduce((n, b) => n + b.packets, 0);
+        expect([w.total, w.amplified]).toEqual([sum(buckets), sum(buckets.filter((b) => b.amplified))]);
+      }
+    }
+  });
+});
 
 describe('ddos', () => {
   it.skipIf(!haveCorpus)('finds the ISAKMP/IKE amplification attack of the corpus, and nothing in the rest', async () => {

@@ -65,13 +65,18 @@ const BASELINE_HORIZON = 10;
  * The packets towards a target within the window, with their sum and the
  * sum of the amplified ones. Flows of the same millisecond (and kind) share
  * a bucket, so a flood of millions stays a few thousand buckets; buckets
- * are parallel arrays read from a head index, not an object each.
+ * are parallel arrays read from a head index, not an object each, made for
+ * the second bucket (most targets get one flow: see DistinctWindow) and
+ * kept once made.
  */
-class PacketWindow {
-  #times: number[] = [];
-  #packets: number[] = [];
-  #amplified: boolean[] = [];
+export class PacketWindow {
+  #times: number[] | undefined;
+  #packets: number[] | undefined;
+  #amplified: boolean[] | undefined;
   #head = 0;
+  /** The only bucket before the arrays are made (its packets are `total`); NaN when there is none. */
+  #soleTime = NaN;
+  #soleAmplified = false;
   total = 0;
   amplified = 0;
 
@@ -79,35 +84,54 @@ class PacketWindow {
 
   /** Adds a flow's packets at `t` (its start) and drops the buckets that left the window. */
   add(t: number, packets: number, amplified: boolean): void {
-    const last = this.#times.length - 1;
-    if (last >= this.#head && this.#amplified[last] === amplified && t - this.#times[last]! < 1000) this.#packets[last]! += packets;
-    else if (last < 0) {
-      // Arrays of one (see DistinctWindow.add): most targets get one flow.
-      this.#times = [t];
-      this.#packets = [packets];
-      this.#amplified = [amplified];
-    } else {
-      this.#times.push(t);
-      this.#packets.push(packets);
-      this.#amplified.push(amplified);
-    }
     this.total += packets;
     if (amplified) this.amplified += packets;
-    while (this.#head < this.#times.length && this.#times[this.#head]! <= t - this.windowUs) {
-      const old = this.#packets[this.#head]!;
+    const times = this.#times;
+    if (!times) {
+      this.#addBeforeArrays(t, packets, amplified);
+      return;
+    }
+    const last = times.length - 1;
+    if (last >= this.#head && this.#amplified![last] === amplified && t - times[last]! < 1000) this.#packets![last]! += packets;
+    else {
+      times.push(t);
+      this.#packets!.push(packets);
+      this.#amplified!.push(amplified);
+    }
+    while (this.#head < times.length && times[this.#head]! <= t - this.windowUs) {
+      const old = this.#packets![this.#head]!;
       this.total -= old;
-      if (this.#amplified[this.#head]) this.amplified -= old;
+      if (this.#amplified![this.#head]) this.amplified -= old;
       this.#head++;
     }
-    if (this.#head === this.#times.length) {
-      this.#times.length = this.#packets.length = this.#amplified.length = 0;
+    if (this.#head === times.length) {
+      times.length = this.#packets!.length = this.#amplified!.length = 0;
       this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#times.length) {
-      this.#times = this.#times.slice(this.#head);
-      this.#packets = this.#packets.slice(this.#head);
-      this.#amplified = this.#amplified.slice(this.#head);
+    } else if (this.#head > 1024 && this.#head * 2 > times.length) {
+      this.#times = times.slice(this.#head);
+      this.#packets = this.#packets!.slice(this.#head);
+      this.#amplified = this.#amplified!.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  /** add while the window holds at most one bucket (`total` and `amplified` already count this flow). */
+  #addBeforeArrays(t: number, packets: number, amplified: boolean): void {
+    const sole = this.#soleTime;
+    if (sole <= t - this.windowUs) {
+      // The sole bucket left the window: this flow is all it holds.
+      this.total = packets;
+      this.amplified = amplified ? packets : 0;
+    } else if (!Number.isNaN(sole) && (this.#soleAmplified !== amplified || t - sole >= 1000)) {
+      // A second bucket. Literals (see DistinctWindow.add).
+      this.#times = [sole, t];
+      this.#packets = [this.total - packets, packets];
+      this.#amplified = [this.#soleAmplified, amplified];
+      this.#soleTime = NaN;
+      return;
+    } else if (!Number.isNaN(sole)) return; // the same bucket
+    this.#soleTime = t;
+    this.#soleAmplified = amplified;
   }
 }
 
