@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { addressText, addressWith } from '../packages/core/src/detect/address-key.js';
-import { FlowView, ViewScratch } from '../packages/core/src/detect/flow-view.js';
+import { BinaryColumn, FlowView, ViewScratch } from '../packages/core/src/detect/flow-view.js';
 import { shortString } from '../packages/core/src/detect/interned-strings.js';
 
 /** A string column holding `values` (one byte per character, as addresses and states are), as Arrow lays it out. */
@@ -39,6 +39,15 @@ function decodeAll(values: string[]): string[] {
   const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
   return values.map((_, i) => shortString(bytes, valueOffsets[i]!, valueOffsets[i + 1]!));
 }
+
+describe('BinaryColumn.startsWith', () => {
+  it('compares each row in place, whatever its length', () => {
+    const col = new BinaryColumn(column(['SSH-2.0-OpenSSH', '', 'SSH', 'SSH-', 'XSH-2.0', 'SSH_']));
+    const prefix = Uint8Array.from('SSH-', (c) => c.charCodeAt(0));
+    expect([0, 1, 2, 3, 4, 5].map((r) => col.startsWith(r, prefix))).toEqual([true, false, false, true, false, false]);
+    expect(col.startsWith(1, new Uint8Array(0))).toBe(true);
+  });
+});
 
 describe('addressText', () => {
   it('writes back every IPv4 key as the address it was read from', () => {

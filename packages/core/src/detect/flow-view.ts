@@ -184,6 +184,14 @@ export class BinaryColumn {
   at(row: number): Uint8Array {
     return this.bytes.subarray(this.offsets[row]!, this.offsets[row + 1]!);
   }
+
+  /** Whether row's value begins with `prefix`, read in place (no view). */
+  startsWith(row: number, prefix: Uint8Array): boolean {
+    const start = this.offsets[row]!;
+    if (this.offsets[row + 1]! - start < prefix.length) return false;
+    for (let i = 0; i < prefix.length; i++) if (this.bytes[start + i] !== prefix[i]) return false;
+    return true;
+  }
 }
 
 /**

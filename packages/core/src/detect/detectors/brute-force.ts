@@ -80,8 +80,7 @@ const HTTP_PORTS = new Map([
   [8080, 'http'],
 ]);
 
-const SSH_BANNER = [0x53, 0x53, 0x48, 0x2d]; // "SSH-"
-const isSshBanner = (b: Uint8Array) => b.length >= 4 && SSH_BANNER.every((c, i) => b[i] === c);
+const SSH_BANNER = Uint8Array.of(0x53, 0x53, 0x48, 0x2d); // "SSH-"
 
 /** Median absolute deviation as a fraction of the median. */
 function spread(xs: number[]): number {
@@ -168,7 +167,7 @@ export class BruteForceDetector implements Detector {
     const port = v.dstPort[row]!;
     let service = AUTH_PORTS.get(port);
     let http = false;
-    if (service !== 'ssh' && (isSshBanner(v.firstPayloadRev(row)) || isSshBanner(v.firstPayloadFwd(row)))) service = 'ssh';
+    if (service !== 'ssh' && (v.payloadsRev.startsWith(row, SSH_BANNER) || v.payloadsFwd.startsWith(row, SSH_BANNER))) service = 'ssh';
     else if (service === undefined) {
       service = HTTP_PORTS.get(port);
       if (service === undefined) return;
