@@ -164,4 +164,11 @@ describe('beaconing thresholds', () => {
     for (const ip of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '141.193.213.21', '198.51.100.7', '2001:db8::1', '2a00:1450::1', 'fc::1', '::ffff:8.8.8.8'])
       expect(isLocalAddress(ip), ip).toBe(false);
   });
+
+  it('judges an IPv4 address by its key as by its text', () => {
+    const keyOf = (ip: string) => ip.split('.').reduce((k, octet) => (k << 8) | Number(octet), 0); // as AddressKey: an int32
+    for (const ip of ['10.1.2.3', '172.15.255.255', '172.16.0.1', '172.31.255.255', '172.32.0.1', '192.168.0.1', '192.169.0.1', '127.0.0.1', '169.254.1.1', '169.253.1.1', '100.63.0.1', '100.64.0.1', '100.127.0.1', '100.128.0.1', '223.255.255.255', '224.0.0.251', '255.255.255.255', '0.0.0.0', '8.8.8.8', '141.193.213.21'])
+      expect(isLocalAddress(keyOf(ip)), ip).toBe(isLocalAddress(ip));
+    expect(isLocalAddress(keyOf('255.255.255.255'))).toBe(true); // a negative int32
+  });
 });

@@ -55,6 +55,7 @@
  * const alerts = session.finish();
  * @module
  */
+import type { AddressKey } from '../address-key.js';
 import type { Alert } from '../alert.js';
 import { DEFAULT_DETECTION } from '../config.js';
 import type { Detector } from '../detector.js';
@@ -92,21 +93,32 @@ const MAD_TO_SIGMA = 1.4826;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Private, loopback, link-local, CGNAT, multicast, broadcast or reserved: not a peer on the outside. */
-export function isLocalAddress(ip: string): boolean {
+/** The IPv4 blocks isLocalAddress counts, by the first two octets. */
+function isLocalIpv4(a: number, b: number): boolean {
+  return (
+    a === 0 || a === 10 || a === 127 || a >= 224 ||
+    (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168)
+  );
+}
+
+/**
+ * Private, loopback, link-local, CGNAT, multicast, broadcast or reserved:
+ * not a peer on the outside. Takes an address's key (an IPv4 address as its
+ * number: no string to read, as this runs for every TCP and UDP flow) or
+ * its text.
+ */
+export function isLocalAddress(ip: AddressKey): boolean {
+  if (typeof ip === 'number') return isLocalIpv4(ip >>> 24, (ip >>> 16) & 255);
   const s = ip.includes(':') ? ip.toLowerCase() : ip;
   const v4 = !s.includes(':') ? s : s.startsWith('::ffff:') && s.includes('.') ? s.slice(7) : undefined;
   if (v4 !== undefined) {
-    // The first two octets, read in place (this runs for every TCP and UDP flow).
+    // The first two octets, read in place.
     let a = 0;
     let i = 0;
     for (; i < v4.length && v4.charCodeAt(i) !== 0x2e; i++) a = a * 10 + v4.charCodeAt(i) - 0x30;
     let b = 0;
     for (i++; i < v4.length && v4.charCodeAt(i) !== 0x2e; i++) b = b * 10 + v4.charCodeAt(i) - 0x30;
-    return (
-      a === 0 || a === 10 || a === 127 || a >= 224 ||
-      (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168)
-    );
+    return isLocalIpv4(a, b);
   }
   return s === '::' || s === '::1' || /^(f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]|ff[0-9a-f]{2}):/.test(s);
 }
@@ -145,8 +157,8 @@ export class BeaconingDetector implements Detector {
     const port = v.dstPort[row]!;
     if (this.#ignored.has(port)) return;
     const c = this.config.beaconing;
+    if (c.externalPeersOnly && isLocalAddress(v.dstKey(row))) return;
     const dst = v.dstIp(row);
-    if (c.externalPeersOnly && isLocalAddress(dst)) return;
     const src = v.srcIp(row);
     const key = `${src}>${dst}:${port}/${proto}`;
     const t = v.start(row);
