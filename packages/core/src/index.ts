@@ -1,5 +1,11 @@
 /**
- * MommyNet core: captures as Arrow flow batches, and the flow schema.
+ * MommyNet core: captures as Arrow flow batches and the flow schema, the
+ * DuckDB store and its ingest, extraction of a flow's packets, the rule
+ * detectors and their alerts, the anomaly models, evaluation against
+ * labels, and the traffic simulator. Commands that need only a part load
+ * less through the subpaths: `@mommynet/core/flows` (captures and flow
+ * records: Arrow and the addon), `@mommynet/core/store` (the store's read
+ * side: DuckDB only), `@mommynet/core/synth` (frames and pcaps for tests).
  * @module
  */
 export * from './flows.js';
