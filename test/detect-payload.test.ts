@@ -13,7 +13,7 @@ import { tcpSession } from '@mommynet/core/synth';
 import { describe, expect, it } from 'vitest';
 
 import { isBinary, PayloadSignatureDetector } from '../packages/core/src/detect/detectors/payload-signature.js';
-import { loadSignatures, parseSignatures, SHIPPED_SIGNATURES, type Signature, urlDecode } from '../packages/core/src/detect/signatures.js';
+import { anyOf, loadSignatures, parseSignatures, SHIPPED_SIGNATURES, type Signature, urlDecode } from '../packages/core/src/detect/signatures.js';
 import { BENIGN_CAPTURES, corpusCapture, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 
@@ -94,14 +94,8 @@ describe('URL decoding', () => {
   });
 });
 
-describe('shipped patterns', () => {
-  const sigs = loadSignatures();
-  const first = (text: string) => {
-    const t = urlDecode(text);
-    return sigs.filter((s) => s.regex.test(t)).map((s) => s.name);
-  };
-
-  it.each([
+/** Attack payloads and the pattern each must match. */
+const ATTACKS: [string, string][] = [
     ["GET /item?id=1'+UNION+ALL+SELECT+null,version()--+- HTTP/1.1", 'sqli-union'],
     ['GET /item?id=1%2527%2520union%2520select%25201 HTTP/1.1', 'sqli-union'], // double-encoded
     ['GET /item?id=1/**/UnIoN/**/SeLeCt/**/1 HTTP/1.1', 'sqli-union'],
@@ -129,11 +123,10 @@ describe('shipped patterns', () => {
     ['GET /static/..%c0%af..%c0%afboot.ini HTTP/1.1', 'traversal-overlong_utf8'],
     ['GET /view?page=../../config.php HTTP/1.1', 'traversal-dotdot_in_request'],
     ['GET /view?page=php://filter/convert.base64-encode/resource=index HTTP/1.1', 'traversal-php_wrapper'],
-  ])('%s: %s', (text, name) => {
-    expect(first(text)).toContain(name);
-  });
+];
 
-  it.each([
+/** Text the patterns must leave alone (the SQL line matches as a payload; see the port test). */
+const BENIGN = [
     'GET /search?q=union+station+selection HTTP/1.1',
     "GET /search?q=O'Reilly+or+something HTTP/1.1",
     'GET /search?q=rock+%26+roll;+best+of HTTP/1.1',
@@ -144,10 +137,49 @@ describe('shipped patterns', () => {
     'GET /img/../logo.png HTTP/1.1',
     'curl -fsSL https://get.example/install.sh -o install.sh',
     'for (const id of ids) { total += 1; } return id;',
-  ])('leaves benign text alone: %j', (text) => {
+];
+
+describe('shipped patterns', () => {
+  const sigs = loadSignatures();
+  const first = (text: string) => {
+    const t = urlDecode(text);
+    return sigs.filter((s) => s.regex.test(t)).map((s) => s.name);
+  };
+
+  it.each(ATTACKS)('%s: %s', (text, name) => {
+    expect(first(text)).toContain(name);
+  });
+
+  it.each(BENIGN)('leaves benign text alone: %j', (text) => {
     const hits = first(text);
     if (text.startsWith('SELECT')) expect(hits).toEqual(['sqli-union']);
     else expect(hits).toEqual([]);
+  });
+});
+
+describe('anyOf: one scan for a category', () => {
+  const sigs = loadSignatures();
+  const texts = [...ATTACKS.map(([text]) => text), ...BENIGN].map(urlDecode);
+
+  it('rules a text out exactly when no pattern of the category matches it', () => {
+    for (const category of new Set(sigs.map((s) => s.category))) {
+      const group = sigs.filter((s) => s.category === category);
+      const { regex, leftOut } = anyOf(group);
+      expect(regex, category).toBeDefined();
+      for (const text of texts) {
+        const some = group.some((s) => s.regex.test(text));
+        expect(regex!.test(text) || leftOut.some((s) => s.regex.test(text)), `${category}: ${text}`).toBe(some);
+      }
+    }
+  });
+
+  it('leaves out patterns with back-references, and joins none whose group names clash', () => {
+    const [plain, numbered, named] = parseSignatures("a-x\t\\bfoo\\b\na-y\t(['\"])x\\1\na-z\t(?<q>')y\\k<q>\n", 'p.txt');
+    const joined = anyOf([plain!, numbered!, named!]);
+    expect(joined.leftOut).toEqual([numbered, named]);
+    expect([joined.regex!.test('a FOO b'), joined.regex!.test("'x'")]).toEqual([true, false]);
+    const clash = parseSignatures('b-x\t(?<n>a)1\nb-y\t(?<n>b)2\n', 'p.txt');
+    expect(anyOf(clash)).toEqual({ regex: undefined, leftOut: clash });
   });
 });
 

@@ -79,6 +79,29 @@ export function loadSignatures(file: string = SHIPPED_SIGNATURES): Signature[] {
   return parseSignatures(text, file);
 }
 
+/** A back-reference in a regex source: numbered (`\1`) or named (`\k<name>`). Over-eager on purpose (`\\1` counts too). */
+const BACK_REFERENCE = /\\(?:[1-9]|k<)/;
+
+/**
+ * One regex that matches a text wherever any of `signatures` does: their
+ * patterns as alternatives, so that a text none of them matches (most
+ * payloads) is ruled out in one scan instead of one per pattern. Patterns
+ * with back-references cannot join (their group numbers would change):
+ * they are `leftOut`, to be tried on their own. `regex` is undefined when
+ * none can join or the alternatives do not compile together (a group name
+ * used twice).
+ */
+export function anyOf(signatures: readonly Signature[]): { regex: RegExp | undefined; leftOut: Signature[] } {
+  const joining = signatures.filter((s) => !BACK_REFERENCE.test(s.pattern));
+  const leftOut = signatures.filter((s) => BACK_REFERENCE.test(s.pattern));
+  if (joining.length === 0) return { regex: undefined, leftOut };
+  try {
+    return { regex: new RegExp(joining.map((s) => `(?:${s.pattern})`).join('|'), 'i'), leftOut };
+  } catch {
+    return { regex: undefined, leftOut: [...signatures] };
+  }
+}
+
 const HEX = /%([0-9a-f]{2})/gi;
 
 /** One level of form decoding: `+` is a space and `%XX` a byte (invalid escapes stay as they are). */

@@ -24,7 +24,7 @@ import type { DetectionSettings } from '../config.js';
 import type { Detector } from '../detector.js';
 import { addFlowSample, EpisodeBook } from '../episodes.js';
 import type { FlowView } from '../flow-view.js';
-import { loadSignatures, type Signature, SHIPPED_SIGNATURES, urlDecode } from '../signatures.js';
+import { anyOf, loadSignatures, type Signature, SHIPPED_SIGNATURES, urlDecode } from '../signatures.js';
 
 export interface PayloadSignatureConfig {
   /** Pattern files (`category-subtype<TAB>regex` a line); default: the shipped one. */
@@ -72,11 +72,19 @@ export function signaturesFor(files: readonly string[]): Signature[] {
   return files.flatMap((f) => (f === SHIPPED_SIGNATURES ? (shipped ??= loadSignatures(f)) : loadSignatures(f)));
 }
 
+/** One category's patterns, in file order, and anyOf's regex over them with the patterns it left out. */
+interface CategoryPatterns {
+  category: string;
+  signatures: Signature[];
+  any: RegExp | undefined;
+  leftOut: Signature[];
+}
+
 export class PayloadSignatureDetector implements Detector {
   readonly name = 'payload_signature';
   #episodes: EpisodeBook;
   /** Patterns grouped by category, in file order. */
-  #byCategory: Signature[][];
+  #byCategory: CategoryPatterns[];
 
   /** `signatures` overrides the configured files (tests, callers that load them once). */
   constructor(config: DetectionSettings, options: Partial<PayloadSignatureConfig> & { signatures?: Signature[] } = {}) {
@@ -89,7 +97,10 @@ export class PayloadSignatureDetector implements Detector {
       if (g) g.push(s);
       else groups.set(s.category, [s]);
     }
-    this.#byCategory = [...groups.values()];
+    this.#byCategory = [...groups.entries()].map(([category, signatures]) => {
+      const { regex, leftOut } = anyOf(signatures);
+      return { category, signatures, any: regex, leftOut };
+    });
   }
 
   observe(v: FlowView, row: number): void {
@@ -111,8 +122,10 @@ export class PayloadSignatureDetector implements Detector {
     const sqlProtocol = SQL_PORTS.has(v.dstPort[row]!) || SQL_PORTS.has(v.srcPort[row]!);
     const text = urlDecode(payload);
     for (const group of this.#byCategory) {
-      if (sqlProtocol && group[0]!.category === 'sqli') continue;
-      for (const sig of group) {
+      if (sqlProtocol && group.category === 'sqli') continue;
+      // The first pattern in file order that matches; when the joined ones cannot, only those left out can.
+      const candidates = !group.any || group.any.test(text) ? group.signatures : group.leftOut;
+      for (const sig of candidates) {
         const m = sig.regex.exec(text);
         if (!m) continue;
         const excerpt = text.slice(Math.max(0, m.index - CONTEXT), m.index + Math.min(m[0].length, MAX_MATCH) + CONTEXT);
