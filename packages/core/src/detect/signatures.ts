@@ -87,13 +87,14 @@ const BACK_REFERENCE = /\\(?:[1-9]|k<)/;
  * patterns as alternatives, so that a text none of them matches (most
  * payloads) is ruled out in one scan instead of one per pattern. Patterns
  * with back-references cannot join (their group numbers would change):
- * they are `leftOut`, to be tried on their own. `regex` is undefined when
- * none can join or the alternatives do not compile together (a group name
- * used twice).
+ * they are `leftOut`, to be tried on their own. When none can join or the
+ * alternatives do not compile together (a group name used twice), `regex`
+ * is undefined and every pattern is left out.
  */
 export function anyOf(signatures: readonly Signature[]): { regex: RegExp | undefined; leftOut: Signature[] } {
-  const joining = signatures.filter((s) => !BACK_REFERENCE.test(s.pattern));
-  const leftOut = signatures.filter((s) => BACK_REFERENCE.test(s.pattern));
+  const joining: Signature[] = [];
+  const leftOut: Signature[] = [];
+  for (const s of signatures) (BACK_REFERENCE.test(s.pattern) ? leftOut : joining).push(s);
   if (joining.length === 0) return { regex: undefined, leftOut };
   try {
     return { regex: new RegExp(joining.map((s) => `(?:${s.pattern})`).join('|'), 'i'), leftOut };

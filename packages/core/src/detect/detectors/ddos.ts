@@ -61,6 +61,11 @@ const BASELINE_ALPHA = 0.1;
 /** Bins of history a quiet target's baseline is kept for, in baselineBins (ten minutes by default). */
 const BASELINE_HORIZON = 10;
 
+/** Flows of the same kind within a millisecond of a bucket's first share it. */
+function sameBucket(bucketTime: number, bucketAmplified: boolean, t: number, amplified: boolean): boolean {
+  return bucketAmplified === amplified && t - bucketTime < 1000;
+}
+
 /**
  * The packets towards a target within the window, with their sum and the
  * sum of the amplified ones. Flows of the same millisecond (and kind) share
@@ -92,7 +97,7 @@ export class PacketWindow {
       return;
     }
     const last = times.length - 1;
-    if (last >= this.#head && this.#amplified![last] === amplified && t - times[last]! < 1000) this.#packets![last]! += packets;
+    if (last >= this.#head && sameBucket(times[last]!, this.#amplified![last]!, t, amplified)) this.#packets![last]! += packets;
     else {
       times.push(t);
       this.#packets!.push(packets);
@@ -118,18 +123,20 @@ export class PacketWindow {
   /** add while the window holds at most one bucket (`total` and `amplified` already count this flow). */
   #addBeforeArrays(t: number, packets: number, amplified: boolean): void {
     const sole = this.#soleTime;
-    if (sole <= t - this.windowUs) {
+    if (!Number.isNaN(sole)) {
+      if (sole > t - this.windowUs) {
+        if (sameBucket(sole, this.#soleAmplified, t, amplified)) return;
+        // A second bucket. Literals (see DistinctWindow.add).
+        this.#times = [sole, t];
+        this.#packets = [this.total - packets, packets];
+        this.#amplified = [this.#soleAmplified, amplified];
+        this.#soleTime = NaN;
+        return;
+      }
       // The sole bucket left the window: this flow is all it holds.
       this.total = packets;
       this.amplified = amplified ? packets : 0;
-    } else if (!Number.isNaN(sole) && (this.#soleAmplified !== amplified || t - sole >= 1000)) {
-      // A second bucket. Literals (see DistinctWindow.add).
-      this.#times = [sole, t];
-      this.#packets = [this.total - packets, packets];
-      this.#amplified = [this.#soleAmplified, amplified];
-      this.#soleTime = NaN;
-      return;
-    } else if (!Number.isNaN(sole)) return; // the same bucket
+    }
     this.#soleTime = t;
     this.#soleAmplified = amplified;
   }

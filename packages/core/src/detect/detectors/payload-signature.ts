@@ -124,7 +124,7 @@ export class PayloadSignatureDetector implements Detector {
     for (const group of this.#byCategory) {
       if (sqlProtocol && group.category === 'sqli') continue;
       // The first pattern in file order that matches; when the joined ones cannot, only those left out can.
-      const candidates = !group.any || group.any.test(text) ? group.signatures : group.leftOut;
+      const candidates = group.any?.test(text) ? group.signatures : group.leftOut;
       for (const sig of candidates) {
         const m = sig.regex.exec(text);
         if (!m) continue;
