@@ -183,6 +183,26 @@ describe('on the sample capture', () => {
     expect(windows.evictedHosts).toBeGreaterThanOrEqual(41 - 5);
     expect(new Set(windows.finish().hosts)).toEqual(new Set(order.slice(-5)));
   });
+
+  it('starts a host that takes the place of an evicted one from nothing', () => {
+    // Each host has flows to several peers and ports in three windows; with two hosts
+    // tracked, the third takes over the state of the first, the fourth the second's, the fifth the third's.
+    const flowsOf = (src: string, minute: number) =>
+      [0, 1, 2].flatMap((w) => [0, 1, 2].map((k) => ({ src, dst: `10.1.${w}.${k}`, port: 1000 + k * 7 + w, proto: k ? 6 : 17, start: T0 + (minute + w) * MINUTE, bytes: [100 * k, 7] as [number, number] })));
+    const hosts = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'];
+    const bounded = new HostWindows({ maxHosts: 2 });
+    hosts.forEach((src, i) => bounded.observe(batch(flowsOf(src, i))));
+    expect(bounded.evictedHosts).toBe(3);
+    const got = byKey(bounded.finish());
+    expect(new Set([...got.keys()].map((k) => k.split('@')[0]))).toEqual(new Set(hosts.slice(3)));
+    for (const i of [3, 4]) {
+      const alone = new HostWindows();
+      alone.observe(batch(flowsOf(hosts[i]!, i)));
+      const expected = byKey(alone.finish());
+      expect(expected.size).toBeGreaterThan(0);
+      for (const [key, seq] of expected) expect(got.get(key), key).toEqual(seq);
+    }
+  });
 });
 
 describe('streaming', () => {

@@ -30,6 +30,9 @@
  */
 import { type Data, DataType, type RecordBatch } from 'apache-arrow';
 
+import { shortString } from '../detect/interned-strings.js';
+import { int64AsDoubles } from '../int64.js';
+import { reusedPrefix } from '../reused-arrays.js';
 import type { SequenceBatch } from './lstm.js';
 
 /**
@@ -115,9 +118,6 @@ const SUMS = 10;
 
 const F = HOST_WINDOW_FEATURES.length;
 
-/** Distinct addresses and states kept decoded (about 10 MB at most). */
-const STRING_CACHE = 65_536;
-
 interface HostState {
   /** SUMS numbers per slot; window w lives in slot w mod ring. */
   sums: Float64Array;
@@ -128,6 +128,10 @@ interface HostState {
   newest: number;
   /** First window not yet closed. */
   nextClose: number;
+  /** The host, and its neighbours in the list of hosts by when they were last seen (see HostWindows#append). */
+  host: string;
+  older: HostState | undefined;
+  newer: HostState | undefined;
 }
 
 export class HostWindows {
@@ -137,13 +141,15 @@ export class HostWindows {
   #hosts = new Map<string, HostState>();
   /** Every window up to this one is closed for every host. */
   #closed = -Infinity;
-  #lastHost: string | undefined;
+  /** Ends of the list of tracked hosts by when they were last seen. */
+  #oldest: HostState | undefined;
+  #newest: HostState | undefined;
+  #doubles: Float64Array[] = [];
   #late = 0;
   #evicted = 0;
   #out = new Float32Array(0);
   #outHosts: string[] = [];
   #outWindows: number[] = [];
-  #strings = new Interner(STRING_CACHE);
 
   constructor(options: HostWindowOptions = {}) {
     this.options = validate({ ...DEFAULT_HOST_WINDOWS, ...options });
@@ -167,9 +173,9 @@ export class HostWindows {
   }
 
   observe(batch: RecordBatch): void {
-    const c = flowColumns(batch, this.#strings);
+    const c = flowColumns(batch, this.#doubles);
     for (let row = 0; row < c.rows; row++) {
-      const startUs = Number(c.start[row]!);
+      const startUs = c.start[row]!;
       const window = Math.floor(startUs / this.#windowUs);
       const state = this.#stateFor(c.src(row), window);
       if (!state) {
@@ -182,11 +188,11 @@ export class HostWindows {
       const proto = c.proto[row]!;
       const port = c.dstPort[row]!;
       sums[s + FLOWS]!++;
-      sums[s + BYTES_OUT]! += Number(c.bytesFwd[row]!);
-      sums[s + BYTES_IN]! += Number(c.bytesRev[row]!);
-      sums[s + PACKETS]! += Number(c.pktsFwd[row]!) + Number(c.pktsRev[row]!);
+      sums[s + BYTES_OUT]! += c.bytesFwd[row]!;
+      sums[s + BYTES_IN]! += c.bytesRev[row]!;
+      sums[s + PACKETS]! += c.pktsFwd[row]! + c.pktsRev[row]!;
       if (FAILED_CONN_STATES.has(c.connState(row))) sums[s + FAILED]!++;
-      sums[s + DURATION_S]! += (Number(c.end[row]!) - startUs) / 1e6;
+      sums[s + DURATION_S]! += (c.end[row]! - startUs) / 1e6;
       if (proto === 6 || proto === 17) {
         (state.ports[slot] ??= new Set()).add(port);
         if (port < 1024) sums[s + WELL_KNOWN]!++;
@@ -206,20 +212,21 @@ export class HostWindows {
     const last = Math.floor(untilUs / this.#windowUs) - 1;
     if (last > this.#closed) this.#closed = last;
     const L = this.options.sequenceLength;
-    for (const [host, state] of this.#hosts) {
-      this.#closeThrough(host, state, last);
+    for (let state = this.#oldest, newer; state; state = newer) {
+      newer = state.newer;
+      this.#closeThrough(state, last);
       // Nothing of it can reach a later sequence: forget the host.
-      if (state.nextClose > state.newest + L - 1) this.#hosts.delete(host);
+      if (state.nextClose > state.newest + L - 1) this.#forget(state);
     }
     return this.#drain();
   }
 
   /** Closes every window (end of input) and starts afresh; counters are kept. */
   finish(): HostSequences {
-    for (const [host, state] of this.#hosts) this.#closeThrough(host, state, Infinity);
+    for (let state = this.#oldest; state; state = state.newer) this.#closeThrough(state, Infinity);
     this.#hosts.clear();
+    this.#oldest = this.#newest = undefined;
     this.#closed = -Infinity;
-    this.#lastHost = undefined;
     return this.#drain();
   }
 
@@ -229,32 +236,26 @@ export class HostWindows {
     if (!state) {
       const nextClose = Math.max(this.#closed + 1, window - this.options.lateWindows);
       if (window < nextClose) return undefined;
-      if (this.#hosts.size >= this.options.maxHosts) this.#evictOldest();
-      state = {
-        sums: new Float64Array(this.#ring * SUMS),
-        peers: new Array<Set<string> | undefined>(this.#ring),
-        ports: new Array<Set<number> | undefined>(this.#ring),
-        newest: window,
-        nextClose,
-      };
+      state = this.#hosts.size >= this.options.maxHosts ? this.#evictOldest() : this.#newState();
+      state.host = host;
+      state.newest = window;
+      state.nextClose = nextClose;
       this.#hosts.set(host, state);
-      this.#lastHost = host;
+      this.#append(state);
       return state;
     }
-    if (host !== this.#lastHost) {
-      // Map order is recency order: move the host to the end.
-      this.#hosts.delete(host);
-      this.#hosts.set(host, state);
-      this.#lastHost = host;
+    if (state !== this.#newest) {
+      this.#unlink(state);
+      this.#append(state);
     }
     if (window < state.nextClose) return undefined;
-    if (window > state.newest) this.#advance(host, state, window);
+    if (window > state.newest) this.#advance(state, window);
     return state;
   }
 
   /** Moves the host's newest window to `window`, closing the windows that would fall out of the ring. */
-  #advance(host: string, state: HostState, window: number): void {
-    this.#closeThrough(host, state, window - this.options.lateWindows - 1);
+  #advance(state: HostState, window: number): void {
+    this.#closeThrough(state, window - this.options.lateWindows - 1);
     for (let w = Math.max(state.newest + 1, window - this.#ring + 1); w <= window; w++) {
       const slot = mod(w, this.#ring);
       state.sums.fill(0, slot * SUMS, slot * SUMS + SUMS);
@@ -265,9 +266,9 @@ export class HostWindows {
   }
 
   /** Closes the host's windows up to `last`, emitting a sequence for each one with a flow within maxGapWindows before it. */
-  #closeThrough(host: string, state: HostState, last: number): void {
+  #closeThrough(state: HostState, last: number): void {
     const end = Math.min(last, state.newest + this.options.maxGapWindows);
-    for (let w = state.nextClose; w <= end; w++) if (this.#recentlyActive(state, w)) this.#emit(host, state, w);
+    for (let w = state.nextClose; w <= end; w++) if (this.#recentlyActive(state, w)) this.#emit(state, w);
     if (last >= state.nextClose) state.nextClose = last + 1;
   }
 
@@ -277,7 +278,7 @@ export class HostWindows {
     return false;
   }
 
-  #emit(host: string, state: HostState, lastWindow: number): void {
+  #emit(state: HostState, lastWindow: number): void {
     const L = this.options.sequenceLength;
     const offset = this.#reserve();
     const first = lastWindow - L + 1;
@@ -285,7 +286,7 @@ export class HostWindows {
     for (let w = Math.max(first, state.newest - this.#ring + 1); w <= Math.min(lastWindow, state.newest); w++) {
       windowVector(state, mod(w, this.#ring), this.#out, offset + (w - first) * F);
     }
-    this.#outHosts.push(host);
+    this.#outHosts.push(state.host);
     this.#outWindows.push(lastWindow * this.#windowUs);
   }
 
@@ -318,10 +319,45 @@ export class HostWindows {
     return result;
   }
 
-  #evictOldest(): void {
-    const oldest = this.#hosts.keys().next().value!;
-    this.#hosts.delete(oldest);
+  /**
+   * Tracked hosts are also linked in the order they were last seen, oldest
+   * first, so that moving one to the newest end is a few pointer writes
+   * (moving it to the end of the Map's order was a delete and an insert).
+   */
+  #append(state: HostState): void {
+    state.older = this.#newest;
+    state.newer = undefined;
+    if (this.#newest) this.#newest.newer = state;
+    else this.#oldest = state;
+    this.#newest = state;
+  }
+
+  #unlink(state: HostState): void {
+    if (state.older) state.older.newer = state.newer;
+    else this.#oldest = state.newer;
+    if (state.newer) state.newer.older = state.older;
+    else this.#newest = state.older;
+  }
+
+  #forget(state: HostState): void {
+    this.#unlink(state);
+    this.#hosts.delete(state.host);
+  }
+
+  #newState(): HostState {
+    const ring = this.#ring;
+    return { sums: new Float64Array(ring * SUMS), peers: new Array(ring), ports: new Array(ring), newest: 0, nextClose: 0, host: '', older: undefined, newer: undefined };
+  }
+
+  /** Drops the least recently seen host; its state, emptied, is for the new host (a flood of sources makes no garbage). */
+  #evictOldest(): HostState {
+    const state = this.#oldest!;
+    this.#forget(state);
     this.#evicted++;
+    state.sums.fill(0);
+    state.peers.fill(undefined);
+    state.ports.fill(undefined);
+    return state;
   }
 }
 
@@ -364,41 +400,8 @@ function validate(o: Required<HostWindowOptions>): Required<HostWindowOptions> {
   return o;
 }
 
-const latin1 = new TextDecoder('latin1');
-
-/**
- * Strings of a column decoded once per distinct value rather than once per
- * row: addresses and states repeat across flows, and decoding was most of
- * the time per flow (measured: 0.4 µs a decode, three per flow). A row's
- * bytes are hashed (FNV-1a) and compared with the cached value's; a
- * colliding value replaces the cached one. The cache is emptied when it
- * holds `max` values.
- */
-class Interner {
-  #cache = new Map<number, { bytes: Uint8Array; text: string }>();
-
-  constructor(private readonly max: number) {}
-
-  get(bytes: Uint8Array, start: number, end: number): string {
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 16777619);
-    const cached = this.#cache.get(hash);
-    if (cached && sameBytes(cached.bytes, bytes, start, end)) return cached.text;
-    const text = latin1.decode(bytes.subarray(start, end));
-    if (this.#cache.size >= this.max) this.#cache.clear();
-    this.#cache.set(hash, { bytes: bytes.slice(start, end), text });
-    return text;
-  }
-}
-
-function sameBytes(a: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
-  if (a.length !== end - start) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== bytes[start + i]) return false;
-  return true;
-}
-
 /** The columns the aggregates read, as typed arrays and per-row string readers. */
-function flowColumns(batch: RecordBatch, interner: Interner) {
+function flowColumns(batch: RecordBatch, scratch: Float64Array[]) {
   const data = (name: string): Data => {
     const child = batch.getChild(name);
     if (!child) throw new Error(`HostWindows: flow batch has no column '${name}'`);
@@ -414,8 +417,14 @@ function flowColumns(batch: RecordBatch, interner: Interner) {
     }
     if (!DataType.isUtf8(d.type)) throw new TypeError(`HostWindows: column '${name}' is ${d.type}, not utf8 or a dictionary of utf8`);
     const offsets = d.valueOffsets as Int32Array;
-    const bytes = d.values as Uint8Array;
-    return (row) => interner.get(bytes, offsets[row]!, offsets[row + 1]!);
+    const values = d.values as Uint8Array;
+    const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+    return (row) => shortString(bytes, offsets[row]!, offsets[row + 1]!);
+  };
+  // 64-bit columns as doubles, into arrays kept from batch to batch (see int64.ts).
+  const doubles = (name: string, slot: number): Float64Array => {
+    const rows = batch.numRows;
+    return int64AsDoubles(data(name).values as BigInt64Array | BigUint64Array, rows, reusedPrefix(scratch, slot, rows, Float64Array));
   };
   return {
     rows: batch.numRows,
@@ -424,11 +433,11 @@ function flowColumns(batch: RecordBatch, interner: Interner) {
     connState: text('conn_state'),
     dstPort: data('dst_port').values as Uint16Array,
     proto: data('proto').values as Uint8Array,
-    start: data('start_time').values as BigInt64Array,
-    end: data('end_time').values as BigInt64Array,
-    pktsFwd: data('pkts_fwd').values as BigUint64Array,
-    pktsRev: data('pkts_rev').values as BigUint64Array,
-    bytesFwd: data('bytes_fwd').values as BigUint64Array,
-    bytesRev: data('bytes_rev').values as BigUint64Array,
+    start: doubles('start_time', 0),
+    end: doubles('end_time', 1),
+    pktsFwd: doubles('pkts_fwd', 2),
+    pktsRev: doubles('pkts_rev', 3),
+    bytesFwd: doubles('bytes_fwd', 4),
+    bytesRev: doubles('bytes_rev', 5),
   };
 }
