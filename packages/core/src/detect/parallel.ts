@@ -35,13 +35,13 @@ import type { FromWorker, ToWorker } from './worker.js';
 const MAX_IN_FLIGHT = 2;
 
 /**
- * Relative cost of each detector per flow (`pnpm bench:detect`), to split
- * them evenly between workers (DETECTOR_NAMES lists them all; one missing
- * here counts as 0.1).
+ * Relative cost of each detector per flow (`pnpm bench:detect`, its share of
+ * all detectors' time at cc9776e), to split them evenly between workers
+ * (DETECTOR_NAMES lists them all; one missing here counts as 0.1).
  */
 const DETECTOR_COST: Readonly<Record<string, number>> = {
-  ddos: 0.24, payload_signature: 0.21, dns_tunnel: 0.17, traffic_spike: 0.15, port_scan: 0.11, ip_sweep: 0.09,
-  syn_flood: 0.09, dhcp_flood: 0.06, icmp_tunnel: 0.06, beaconing: 0.06, brute_force: 0.05, threat_intel: 0.03,
+  ddos: 0.19, traffic_spike: 0.15, payload_signature: 0.14, dns_tunnel: 0.13, port_scan: 0.09, ip_sweep: 0.08,
+  syn_flood: 0.06, dhcp_flood: 0.05, brute_force: 0.04, icmp_tunnel: 0.04, beaconing: 0.03, threat_intel: 0.01,
 };
 
 /** The detectors, split into `n` groups of about equal cost (largest first, each to the lightest group). */
