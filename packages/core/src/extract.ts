@@ -15,11 +15,11 @@
  * store.close();
  * @module
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, renameSync, rmSync, statSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import { CaptureError, fromNative } from './errors.js';
+import { fileSha256 } from './file-sha256.js';
 import { native, type NativeExtractSelection } from './native.js';
 import type { Store } from './store/database.js';
 
@@ -161,16 +161,6 @@ function checkCapture(c: CaptureRow): void {
     );
 }
 
-function sha256(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', fail)
-      .on('end', () => done(hash.digest('hex')));
-  });
-}
-
 const toNumber = (v: unknown) => Number(v);
 
 /**
@@ -222,7 +212,7 @@ export async function extractFlows(
 
   const target = resolve(output);
   const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
-  const hashes = verify === 'sha256' ? captures.map((c) => sha256(c.path).catch((err: Error) => err)) : [];
+  const hashes = verify === 'sha256' ? captures.map((c) => fileSha256(c.path).catch((err: Error) => err)) : [];
   try {
     let result;
     try {

@@ -12,8 +12,6 @@
  * const result = await ingestCapture(store, 'trace.pcap', { onProgress: (p) => console.error(p.packets) });
  * @module
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -22,6 +20,7 @@ import type { RecordBatch } from 'apache-arrow';
 
 import { Capture } from '../capture.js';
 import { CaptureError } from '../errors.js';
+import { fileSha256 } from '../file-sha256.js';
 import type { FileOptions } from '../options.js';
 import { COMMIT_ROWS, FlowAppender } from './append.js';
 import type { Store } from './database.js';
@@ -67,12 +66,6 @@ export interface IngestResult {
   error?: Error;
   /** For skipped: why. */
   note?: string;
-}
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 interface ExistingCapture {
@@ -124,7 +117,7 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
     result.error = err as Error;
     return done();
   }
-  const digest = await sha256(path);
+  const digest = await fileSha256(path);
   const [existing] = await store.all<ExistingCapture>(
     'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
     { sha: digest },
