@@ -385,7 +385,7 @@ describe('start-up', () => {
     expect(query.stdout).not.toMatch(/--intel/); // ingest's
   });
 
-  it('loads only yargs before a command is chosen, only DuckDB for the commands that read the store, only Arrow for flows', () => {
+  it('loads only yargs before a command is chosen, only DuckDB for the commands that read the store and extract, only Arrow for flows', () => {
     expect(importGraph(join(cliDist, 'main.js')).packages).toEqual(['yargs (from packages/cli/dist/main.js)']);
     const loads = (command: string, entry: string, allowed: string) => {
       const graph = importGraph(join(cliDist, 'commands', `${command}.js`));
@@ -393,6 +393,7 @@ describe('start-up', () => {
       expect(graph.packages.filter((p) => !p.startsWith(`${allowed} `)), command).toEqual([]);
     };
     for (const command of ['query', 'queries', 'alerts', 'export']) loads(command, join('store', 'index.js'), '@duckdb/node-api');
+    loads('extract', 'extract.js', '@duckdb/node-api');
     loads('flows', 'flows.js', 'apache-arrow');
   });
 });

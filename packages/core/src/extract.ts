@@ -23,6 +23,10 @@ import { fileSha256 } from './file-sha256.js';
 import { native, type NativeExtractSelection } from './native.js';
 import type { Store } from './store/database.js';
 
+// What extractFlows throws besides ExtractError, for importers of this module
+// alone (`@mommynet/core/extract`, which loads neither Arrow nor the models).
+export { CaptureError };
+
 export interface FlowSelector {
   /** Community IDs (v1, "1:..."): every record carrying one of them. */
   communityIds?: string[];

@@ -5,7 +5,8 @@
  * labels, and the traffic simulator. Commands that need only a part load
  * less through the subpaths: `@mommynet/core/flows` (captures and flow
  * records: Arrow and the addon), `@mommynet/core/store` (the store's read
- * side: DuckDB only), `@mommynet/core/synth` (frames and pcaps for tests).
+ * side: DuckDB only), `@mommynet/core/extract` (a flow's packets: the
+ * addon, with the store), `@mommynet/core/synth` (frames and pcaps for tests).
  * @module
  */
 export * from './flows.js';

@@ -11,14 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-import {
-  CaptureError,
-  DEFAULT_STORE_PATH,
-  ExtractError,
-  type ExtractResult,
-  extractFlows,
-  type Store,
-} from '@mommynet/core';
+import { CaptureError, ExtractError, type ExtractResult, extractFlows } from '@mommynet/core/extract';
+import { DEFAULT_STORE_PATH, type Store } from '@mommynet/core/store';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
