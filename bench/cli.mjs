@@ -35,6 +35,13 @@ async function main() {
   removeDb(db);
   log(`ingesting ${path.relative(REPO, SAMPLE)} into ${path.relative(REPO, db)}`);
   execFileSync(process.execPath, [CLI, 'ingest', SAMPLE, '--db', db, '--quiet'], { stdio: 'ignore' });
+  const busiest = execFileSync(
+    process.execPath,
+    [CLI, 'query', 'SELECT community_id FROM flows WHERE community_id IS NOT NULL ORDER BY pkts_fwd + pkts_rev DESC LIMIT 1', '--db', db, '--format', 'jsonl'],
+    { encoding: 'utf8' },
+  );
+  const communityId = JSON.parse(busiest).community_id;
+  const extracted = path.join(opts.out, 'cli-extract.pcap');
 
   const cases = [
     ['node -e 0 (baseline)', ['-e', '0']],
@@ -44,6 +51,7 @@ async function main() {
     ['query --saved top_talkers', [CLI, 'query', '--saved', 'top_talkers', '--db', db]],
     ['alerts', [CLI, 'alerts', '--db', db]],
     ['flows demo.pcap (150 KB)', [CLI, 'flows', SAMPLE]],
+    ['extract (its busiest flow)', [CLI, 'extract', communityId, '--db', db, '-o', extracted]],
   ];
   const best = cases.map(() => Infinity);
   const all = cases.map(() => []);
@@ -55,6 +63,7 @@ async function main() {
     });
   }
   removeDb(db);
+  fs.rmSync(extracted, { force: true });
 
   const m = machine();
   const rows = cases.map(([name], i) => [name, best[i].toFixed(3), (best[i] / best[0]).toFixed(1)]);
