@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 
+import { Capture, FLOW_COLUMNS, type FlowRecord, flowRecords, isoMicros } from '@mommynet/core/flows';
+import { arpFrame, icmpPing, tcpSession, udpExchange } from '@mommynet/core/synth';
 import { runCli } from './support/cli.js';
-import { icmpPing, tcpSession, udpExchange } from '@mommynet/core/synth';
+import { REPO_ROOT } from './support/corpus.js';
 import { writeCapture } from './support/synthetic.js';
 
 const enc = new TextEncoder();
@@ -124,4 +126,46 @@ describe('mommy-forensics flows', () => {
     });
     expect(out.split('\n').filter((l) => l.startsWith('{'))).toHaveLength(2);
   });
+});
+
+/** ISO-8601 with microseconds, made from a Date alone: what isoMicros must agree with. */
+const isoByDate = (us: number) => `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 23)}${String(us % 1000).padStart(3, '0')}Z`;
+
+describe('flow text', () => {
+  it('formats times as a Date does, across seconds and back', () => {
+    const times = [0, 1, 999_999, 1_000_000, 1_700_000_000_000_000, 1_700_000_000_999_999, 1_700_000_001_000_000, 1_699_999_999_999_999, 4_102_444_799_999_999];
+    let t = 1_700_000_000_000_000;
+    for (let i = 0; i < 2000; i++) times.push((t += (i * 7919) % 1_300_001)); // steps within a second and across
+    times.push(...times.slice(0, 50).reverse());
+    for (const us of times) expect(isoMicros(us), String(us)).toBe(isoByDate(us));
+  });
+
+  // Lines as JSON.stringify of each flow record, and CSV fields as the values, computed here
+  // from flowRecords; the capture has ARP (null proto and Community ID) and payloads.
+  const mixed = writeCapture([
+    ...frames,
+    arpFrame({ op: 'request', sender: '10.2.0.2', target: '10.2.0.1' }),
+    arpFrame({ op: 'reply', sender: '10.2.0.1', target: '10.2.0.2' }),
+  ]);
+  const expected = async (path: string, payload: boolean) => {
+    const columns = FLOW_COLUMNS.filter((c) => payload || c.type !== 'binary');
+    const shown = (c: (typeof FLOW_COLUMNS)[number], v: FlowRecord[string]) =>
+      v === null ? null : c.type === 'timestamp_us' ? isoByDate(v as number) : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v;
+    const rows: (string | number | null)[][] = [];
+    for await (const batch of Capture.openFile(path, { batchRows: 64 })) for (const r of flowRecords(batch)) rows.push(columns.map((c) => shown(c, r[c.name]!)));
+    return { names: columns.map((c) => c.name), rows };
+  };
+
+  for (const [name, path] of [['a capture with ARP and payloads', mixed], ['the sample capture', join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap')]] as const) {
+    it(`writes each flow record of ${name} as JSON and CSV`, async () => {
+      const { names, rows } = await expected(path, true);
+      expect(rows.length).toBeGreaterThanOrEqual(4);
+      if (path === mixed) expect(rows.some((r) => r.includes(null))).toBe(true);
+      const json = runCli(['flows', path, '--payload']).stdout.trim().split('\n');
+      expect(json).toEqual(rows.map((r) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, r[i]])))));
+      const csv = runCli(['flows', path, '-f', 'csv']).stdout.trim().split('\n');
+      const unquoted = await expected(path, false);
+      expect(csv).toEqual([unquoted.names.join(','), ...unquoted.rows.map((r) => r.map((v) => (v === null ? '' : String(v))).join(','))]);
+    });
+  }
 });

@@ -12,4 +12,4 @@ export { DUCKDB_TYPES, FLOW_COLUMNS, type FlowColumn, type FlowColumnType } from
 export { arrowType, FLOW_SCHEMA } from './schema.js';
 export { toRecordBatch } from './arrow.js';
 export { isoMicros } from './iso-time.js';
-export { flowRecords, type FlowRecord, type FlowValue } from './records.js';
+export { flowRecords, type FlowRecord, type FlowValue, type FlowValueReader, flowValueReaders } from './records.js';
