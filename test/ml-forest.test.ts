@@ -19,6 +19,7 @@ import {
   isolationForestOnnx,
   modelBytes,
   OnnxForestScorer,
+  quantiles,
   RobustScaler,
   rocAuc,
 } from '@mommynet/core';
@@ -204,6 +205,41 @@ describe('RobustScaler', () => {
 
   it('names a feature-count mismatch', () => {
     expect(() => RobustScaler.fit(m).transform({ data: new Float32Array(3), rows: 1, cols: 3 })).toThrow(/3 feature columns \(cols\), expected 2/);
+  });
+});
+
+describe('quantiles', () => {
+  /** NumPy's default quantile over a full sort: what selection must give. */
+  const bySort = (values: ArrayLike<number>, p: number) => {
+    const sorted = Float64Array.from(values).sort();
+    const h = (sorted.length - 1) * p;
+    const i = Math.floor(h);
+    return sorted[i]! + (h - i) * (sorted[Math.min(i + 1, sorted.length - 1)]! - sorted[i]!);
+  };
+
+  it('equals a sort on random values, heavy ties and tiny arrays', () => {
+    const random = seededRandom(7);
+    const ps = [0, 0.001, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1];
+    const cases: number[][] = [
+      [3],
+      [2, 1],
+      Array.from({ length: 5_000 }, () => random() * 100 - 50),
+      Array.from({ length: 5_000 }, () => Math.floor(random() * 3)), // one-hot-like: almost all ties
+      Array.from({ length: 4_001 }, (_, i) => (i * 7919) % 4001), // a permutation
+    ];
+    for (const values of cases) {
+      for (const Ctor of [Float64Array, Float32Array]) {
+        const typed = Ctor.from(values);
+        const reference = ps.map((p) => bySort(typed, p));
+        expect(quantiles(typed, ps), `${Ctor.name} of ${values.length}`).toEqual(reference);
+      }
+    }
+  });
+
+  it('refuses quantiles out of order or out of range, and no values', () => {
+    expect(() => quantiles(Float64Array.of(1, 2, 3), [0.9, 0.1])).toThrow(/ascending/);
+    expect(() => quantiles(Float64Array.of(1, 2, 3), [1.5])).toThrow(/not in \[0, 1\]/);
+    expect(() => quantiles(new Float64Array(0), [0.5])).toThrow(/no values/);
   });
 });
 

@@ -11,6 +11,7 @@ export {
   flowFeatures,
   SERVICE_PORTS,
 } from './features.js';
+export { quantiles } from './quantiles.js';
 export { RobustScaler, type ScalerJson } from './scaler.js';
 export {
   averagePathLength,

@@ -19,6 +19,7 @@ import type { TensorProto } from 'onnx-buf';
 
 import { assertMatrix, type FeatureMatrix } from './features.js';
 import { floatTensor, type NodeSpec } from './onnx-model.js';
+import { quantiles } from './quantiles.js';
 
 export interface ScalerJson {
   kind: 'robust';
@@ -26,14 +27,6 @@ export interface ScalerJson {
   center: number[];
   /** Per-feature interquartile range (1 where that is 0). */
   scale: number[];
-}
-
-/** Quantile `p` of sorted values, interpolated linearly between neighbours (NumPy's default). */
-function quantile(sorted: Float32Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const i = Math.floor(h);
-  const next = sorted[Math.min(i + 1, sorted.length - 1)]!;
-  return sorted[i]! + (h - i) * (next - sorted[i]!);
 }
 
 export class RobustScaler {
@@ -50,11 +43,14 @@ export class RobustScaler {
     const scale = new Float32Array(m.cols);
     const column = new Float32Array(m.rows);
     for (let c = 0; c < m.cols; ++c) {
-      for (let r = 0; r < m.rows; ++r) column[r] = m.data[r * m.cols + c]!;
-      column.sort();
-      if (Number.isNaN(column[m.rows - 1])) throw new RangeError(`RobustScaler.fit: feature ${c} has NaN values`);
-      center[c] = quantile(column, 0.5);
-      const iqr = Math.fround(quantile(column, 0.75) - quantile(column, 0.25));
+      for (let r = 0; r < m.rows; ++r) {
+        const v = m.data[r * m.cols + c]!;
+        if (v !== v) throw new RangeError(`RobustScaler.fit: feature ${c} has NaN values`);
+        column[r] = v;
+      }
+      const [q1, median, q3] = quantiles(column, [0.25, 0.5, 0.75]);
+      center[c] = median!;
+      const iqr = Math.fround(q3! - q1!);
       scale[c] = iqr > 0 ? iqr : 1;
     }
     return new RobustScaler(center, scale);

@@ -32,6 +32,7 @@ import { DEFAULT_FOREST, IsolationForest } from './isolation-forest.js';
 import { DEFAULT_LSTM, DEFAULT_LSTM_TRAINING, type LstmModel, type SequenceBatch, trainLstm } from './lstm.js';
 import { lstmOnnx } from './lstm-onnx.js';
 import { matrixSha256, MODEL_CARD_VERSION, type ModelCard, ModelError, type ModelKind, type SeverityThresholds } from './model-file.js';
+import { quantiles } from './quantiles.js';
 import { RobustScaler } from './scaler.js';
 
 /** The flow feature names, in column order: what a forest for ingest must be trained on. */
@@ -43,20 +44,13 @@ export type ScoreQuantiles = ModelCard['training_scores'];
 /** Severity 3 and 2 lie this many tail widths (p99.9 − p99 of the training scores) above severity 4. */
 export const SEVERITY_STEPS = { severity3: 1, severity2: 2 } as const;
 
-/** Quantile `p` of ascending `sorted`, interpolated linearly between neighbours (NumPy's default). */
-function quantile(sorted: Float64Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const i = Math.floor(h);
-  const next = sorted[Math.min(i + 1, sorted.length - 1)]!;
-  return sorted[i]! + (h - i) * (next - sorted[i]!);
-}
-
 /** p50, p90, p99 and p99.9 of `scores` (at least one, no NaN). */
 export function scoreQuantiles(scores: ArrayLike<number>): ScoreQuantiles {
   if (scores.length === 0) throw new RangeError('scoreQuantiles: no scores');
-  const sorted = Float64Array.from(scores).sort();
-  if (Number.isNaN(sorted[sorted.length - 1])) throw new RangeError('scoreQuantiles: a score is NaN');
-  return { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), p999: quantile(sorted, 0.999) };
+  const values = Float64Array.from(scores);
+  if (values.some(Number.isNaN)) throw new RangeError('scoreQuantiles: a score is NaN');
+  const [p50, p90, p99, p999] = quantiles(values, [0.5, 0.9, 0.99, 0.999]) as [number, number, number, number];
+  return { p50, p90, p99, p999 };
 }
 
 /** The severity thresholds of the rule above. */
