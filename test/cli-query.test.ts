@@ -227,6 +227,14 @@ describe('query output', () => {
     expect(flows[0].start_time).toBe('2023-11-14T22:13:20.000000Z');
   });
 
+  it('jsonl: DEL escaped beside plain ASCII, and times within, across and back over seconds', async () => {
+    const times = ['2025-06-01 12:00:00.5', '2025-06-01 12:00:00.75', '2025-06-01 12:00:01', '1969-12-31 23:59:59.999999', '2025-06-01 12:00:00.25'];
+    const sql = `SELECT 'GET /a' || chr(127) || 'b' AS s, t FROM (VALUES ${times.map((t, i) => `(${i}, TIMESTAMP '${t}')`).join(', ')}) v(i, t) ORDER BY i`;
+    const rows = (await query(sql, '-f', 'jsonl')).stdout.trim().split('\n');
+    expect(rows[0]).toBe('{"s":"GET /a\\u007fb","t":"2025-06-01T12:00:00.500000Z"}');
+    expect(rows.map((l) => JSON.parse(l).t)).toEqual(['2025-06-01T12:00:00.500000Z', '2025-06-01T12:00:00.750000Z', '2025-06-01T12:00:01.000000Z', '1969-12-31T23:59:59.999999Z', '2025-06-01T12:00:00.250000Z']);
+  });
+
   it('parquet: written by a separate DuckDB, read back equal', async () => {
     const out = join(dir, 'talkers.parquet');
     const r = await query('--saved', 'top_talkers', '-o', out);

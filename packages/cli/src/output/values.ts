@@ -40,15 +40,26 @@ export class ExactNumber {
 
 export type Cell = null | boolean | number | bigint | string | Uint8Array | ExactNumber | Cell[] | { [key: string]: Cell };
 
+const PER_SECOND = { 6: 1_000_000n, 9: 1_000_000_000n } as const;
+
+// Rows of a result are mostly in or near the same second: its text is made
+// once (a Date and toISOString per value were a tenth of writing flows as JSON).
+let cachedSeconds: bigint | undefined;
+let cachedPrefix = '';
+
 /** ISO-8601 UTC of a time since the epoch in units of 10^-digits seconds. */
 function isoTime(value: bigint, digits: 6 | 9): string {
-  const perSecond = 10n ** BigInt(digits);
+  const perSecond = PER_SECOND[digits];
   let seconds = value / perSecond;
   let fraction = value % perSecond;
   if (fraction < 0n) (fraction += perSecond), (seconds -= 1n);
-  const date = new Date(Number(seconds) * 1000);
-  if (Number.isNaN(date.getTime())) return String(value);
-  return `${date.toISOString().slice(0, 19)}.${fraction.toString().padStart(digits, '0')}Z`;
+  if (seconds !== cachedSeconds) {
+    const date = new Date(Number(seconds) * 1000);
+    if (Number.isNaN(date.getTime())) return String(value);
+    cachedPrefix = date.toISOString().slice(0, 19);
+    cachedSeconds = seconds;
+  }
+  return `${cachedPrefix}.${fraction.toString().padStart(digits, '0')}Z`;
 }
 
 export function toCell(v: DuckDBValue): Cell {
@@ -76,8 +87,18 @@ const JSON_UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 const jsonEscape = (ch: string) =>
   Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
 
+/** Whether `s` is printable ASCII, which JSON.stringify's own escaping covers (most values: addresses, states, IDs). */
+function printableAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 export function jsonString(s: string): string {
-  return JSON.stringify(s).replace(JSON_UNSAFE, jsonEscape);
+  const json = JSON.stringify(s);
+  return printableAscii(s) ? json : json.replace(JSON_UNSAFE, jsonEscape);
 }
 
 /** A value of DuckDB's JSON type, embedded as it is (DuckDB checked it), with the same escaping. */
