@@ -3,7 +3,9 @@
  * pnpm bench:output: `mommy-forensics flows` writing the benchmark capture's
  * flows (bench/make-capture.mjs) as JSON lines, CSV and Parquet, each against
  * the same capture read to its last batch in JavaScript without writing
- * anything (`Capture.openFile`, the limit). Every case is a process of its
+ * anything (`Capture.openFile`, the limit); and `mommy-forensics query`
+ * writing the same flows back from a store as JSON lines and CSV (payload
+ * prefixes left out, as `flows` leaves them out). Every case is a process of its
  * own, as a user runs it; text goes to /dev/null, Parquet to a file in --out.
  * The cases take turns, run after run, so that the machine's changing load
  * falls on all alike; best of --runs. Results to bench/out/output-<date>.json.
@@ -12,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { fmtInt, loadCore, log, machine, parseOptions, table } from './common.mjs';
+import { fmtInt, loadCore, log, machine, parseOptions, removeDb, table } from './common.mjs';
 import { makeCapture, REPO } from './make-capture.mjs';
 
 const SELF = path.join(REPO, 'bench', 'output.mjs');
@@ -42,6 +44,11 @@ async function main() {
   fs.mkdirSync(opts.out, { recursive: true });
   const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });
   const parquet = path.join(opts.out, 'output.parquet');
+  const db = path.join(opts.out, 'output.duckdb');
+  removeDb(db);
+  log('ingesting the capture for the query cases');
+  seconds([CLI, 'ingest', cap.path, '--db', db, '--quiet']);
+  const everyFlow = 'SELECT * EXCLUDE (payload_fwd, payload_rev) FROM flows';
 
   const flows = Number(seconds([SELF, '--read-child', cap.path], 'pipe').stdout);
   const cases = [
@@ -49,6 +56,8 @@ async function main() {
     ['flows → JSON lines', [CLI, 'flows', cap.path]],
     ['flows → CSV', [CLI, 'flows', cap.path, '--format', 'csv']],
     ['flows → Parquet', [CLI, 'flows', cap.path, '-o', parquet]],
+    ['query every flow → JSON lines', [CLI, 'query', everyFlow, '--db', db, '--format', 'jsonl']],
+    ['query every flow → CSV', [CLI, 'query', everyFlow, '--db', db, '--format', 'csv']],
   ];
   const best = cases.map(() => Infinity);
   const all = cases.map(() => []);
@@ -61,6 +70,7 @@ async function main() {
     });
   }
   fs.rmSync(parquet, { force: true });
+  removeDb(db);
 
   const m = machine();
   const rows = cases.map(([name], i) => [name, best[i].toFixed(2), fmtInt(flows / best[i]), (best[0] / best[i]).toFixed(2)]);
