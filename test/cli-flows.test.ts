@@ -138,6 +138,9 @@ describe('flow text', () => {
     for (let i = 0; i < 2000; i++) times.push((t += (i * 7919) % 1_300_001)); // steps within a second and across
     times.push(...times.slice(0, 50).reverse());
     for (const us of times) expect(isoMicros(us), String(us)).toBe(isoByDate(us));
+    // Fractions of a microsecond (averaged times) round to the nearest, across a second too.
+    for (const us of [1.4, 999_999.6, 1_700_000_000_123_456.5 - 0.25, 1_700_000_000_999_999.7]) expect(isoMicros(us), String(us)).toBe(isoByDate(Math.round(us)));
+    expect(() => isoMicros(1e22)).toThrow(RangeError);
   });
 
   // Lines as JSON.stringify of each flow record, and CSV fields as the values, computed here

@@ -32,6 +32,7 @@ import {
   DuckDBUnionValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { isoSecond } from '@mommynet/core/store';
 
 /** A number written with its exact digits (DECIMAL). */
 export class ExactNumber {
@@ -42,24 +43,14 @@ export type Cell = null | boolean | number | bigint | string | Uint8Array | Exac
 
 const PER_SECOND = { 6: 1_000_000n, 9: 1_000_000_000n } as const;
 
-// Rows of a result are mostly in or near the same second: its text is made
-// once (a Date and toISOString per value were a tenth of writing flows as JSON).
-let cachedSeconds: bigint | undefined;
-let cachedPrefix = '';
-
 /** ISO-8601 UTC of a time since the epoch in units of 10^-digits seconds. */
 function isoTime(value: bigint, digits: 6 | 9): string {
   const perSecond = PER_SECOND[digits];
   let seconds = value / perSecond;
   let fraction = value % perSecond;
   if (fraction < 0n) (fraction += perSecond), (seconds -= 1n);
-  if (seconds !== cachedSeconds) {
-    const date = new Date(Number(seconds) * 1000);
-    if (Number.isNaN(date.getTime())) return String(value);
-    cachedPrefix = date.toISOString().slice(0, 19);
-    cachedSeconds = seconds;
-  }
-  return `${cachedPrefix}.${fraction.toString().padStart(digits, '0')}Z`;
+  const text = isoSecond(Number(seconds));
+  return text === undefined ? String(value) : `${text}.${fraction.toString().padStart(digits, '0')}Z`;
 }
 
 export function toCell(v: DuckDBValue): Cell {

@@ -41,3 +41,5 @@ export { LAKE_TABLES, type LakeTable, planLake, tableOf } from './queries/lake.j
 export { ALLOWED_STATEMENTS } from './queries/statements.js';
 export { type AlertFilter, alertQuery } from './alerts.js';
 export { ALERT_CATEGORIES, type Alert, type AlertCategory, alertOrder, type Severity, toEve } from '../detect/alert.js';
+// The whole-second part of times as MommyNet prints them (isoMicros is in ../flows.ts), for query results.
+export { isoSecond } from '../iso-time.js';
