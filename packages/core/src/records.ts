@@ -12,6 +12,7 @@
  */
 import type { Data, RecordBatch } from 'apache-arrow';
 
+import { bufferOver } from './bytes.js';
 import { FLOW_COLUMNS, type FlowColumnType } from './flow-columns.js';
 import { int64AsDoubles } from './int64.js';
 import { isNullBit, nullBitmap } from './null-bitmap.js';
@@ -40,8 +41,7 @@ function reader(type: FlowColumnType, data: Data, rows: number): FlowValueReader
     }
     case 'utf8': {
       const offsets = data.valueOffsets as Int32Array;
-      const values = data.values as Uint8Array;
-      const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+      const bytes = bufferOver(data.values as Uint8Array);
       read = (row) => bytes.toString('utf8', offsets[row]!, offsets[row + 1]!);
       break;
     }

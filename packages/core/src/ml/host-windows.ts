@@ -30,6 +30,7 @@
  */
 import { type Data, DataType, type RecordBatch } from 'apache-arrow';
 
+import { bufferOver } from '../bytes.js';
 import { shortString } from '../detect/interned-strings.js';
 import { int64AsDoubles } from '../int64.js';
 import { reusedPrefix } from '../reused-arrays.js';
@@ -417,8 +418,7 @@ function flowColumns(batch: RecordBatch, scratch: Float64Array[]) {
     }
     if (!DataType.isUtf8(d.type)) throw new TypeError(`HostWindows: column '${name}' is ${d.type}, not utf8 or a dictionary of utf8`);
     const offsets = d.valueOffsets as Int32Array;
-    const values = d.values as Uint8Array;
-    const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+    const bytes = bufferOver(d.values as Uint8Array);
     return (row) => shortString(bytes, offsets[row]!, offsets[row + 1]!);
   };
   // 64-bit columns as doubles, into arrays kept from batch to batch (see int64.ts).
