@@ -9,24 +9,14 @@
  * so that the machine's changing load falls on all alike; best of --runs.
  * Results to bench/out/cli-<date>.json.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { log, machine, parseOptions, removeDb, table } from './common.mjs';
+import { log, machine, nodeProcess, parseOptions, removeDb, table, timeInTurns } from './common.mjs';
 import { REPO } from './make-capture.mjs';
 
 const CLI = path.join(REPO, 'packages', 'cli', 'bin', 'mommy-forensics.js');
 const SAMPLE = path.join(REPO, 'datasets', 'sample', 'demo.pcap');
-
-/** Wall seconds of one process running `args` with Node; fails loudly when the command does. */
-function seconds(args) {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const s = (performance.now() - t) / 1000;
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return s;
-}
 
 async function main() {
   const opts = parseOptions(process.argv.slice(2), { runs: 10, out: path.join(REPO, 'bench', 'out') });
@@ -34,13 +24,12 @@ async function main() {
   const db = path.join(opts.out, 'cli.duckdb');
   removeDb(db);
   log(`ingesting ${path.relative(REPO, SAMPLE)} into ${path.relative(REPO, db)}`);
-  execFileSync(process.execPath, [CLI, 'ingest', SAMPLE, '--db', db, '--quiet'], { stdio: 'ignore' });
-  const busiest = execFileSync(
-    process.execPath,
+  nodeProcess([CLI, 'ingest', SAMPLE, '--db', db, '--quiet']);
+  const busiest = nodeProcess(
     [CLI, 'query', 'SELECT community_id FROM flows WHERE community_id IS NOT NULL ORDER BY pkts_fwd + pkts_rev DESC LIMIT 1', '--db', db, '--format', 'jsonl'],
-    { encoding: 'utf8' },
+    { keepStdout: true },
   );
-  const communityId = JSON.parse(busiest).community_id;
+  const communityId = JSON.parse(busiest.stdout).community_id;
   const extracted = path.join(opts.out, 'cli-extract.pcap');
 
   const cases = [
@@ -53,15 +42,7 @@ async function main() {
     ['flows demo.pcap (150 KB)', [CLI, 'flows', SAMPLE]],
     ['extract (its busiest flow)', [CLI, 'extract', communityId, '--db', db, '-o', extracted]],
   ];
-  const best = cases.map(() => Infinity);
-  const all = cases.map(() => []);
-  for (let r = 0; r < opts.runs; r++) {
-    cases.forEach(([, args], i) => {
-      const s = seconds(args);
-      all[i].push(s);
-      best[i] = Math.min(best[i], s);
-    });
-  }
+  const { best, all } = timeInTurns(cases, opts.runs);
   removeDb(db);
   fs.rmSync(extracted, { force: true });
 

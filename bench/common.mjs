@@ -1,8 +1,8 @@
 /**
- * Shared by the benchmark scripts: loading core, describing the machine, and
- * printing aligned tables.
+ * Shared by the benchmark scripts: loading core, describing the machine,
+ * timing commands as processes of their own, and printing aligned tables.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,4 +95,35 @@ export function parseOptions(argv, defaults) {
     } else o[key] = key === 'out' ? path.resolve(value) : value;
   }
   return o;
+}
+
+/**
+ * Wall seconds of one Node process running `args`, and what it wrote to
+ * stdout (discarded unless `keepStdout`); fails loudly when it fails.
+ */
+export function nodeProcess(args, { keepStdout = false } = {}) {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 20 });
+  const seconds = (performance.now() - t) / 1000;
+  if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return { seconds, stdout: r.stdout };
+}
+
+/**
+ * Each case (`[name, args]`) as a process of its own, the cases taking turns
+ * run after run so that the machine's changing load falls on all alike: the
+ * best time of each, and all of them.
+ */
+export function timeInTurns(cases, runs, onRun = () => {}) {
+  const best = cases.map(() => Infinity);
+  const all = cases.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    onRun(r);
+    cases.forEach(([, args], i) => {
+      const { seconds } = nodeProcess(args);
+      all[i].push(seconds);
+      best[i] = Math.min(best[i], seconds);
+    });
+  }
+  return { best, all };
 }

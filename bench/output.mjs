@@ -10,11 +10,10 @@
  * The cases take turns, run after run, so that the machine's changing load
  * falls on all alike; best of --runs. Results to bench/out/output-<date>.json.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { fmtInt, loadCore, log, machine, parseOptions, removeDb, table } from './common.mjs';
+import { fmtInt, loadCore, log, machine, nodeProcess, parseOptions, removeDb, table, timeInTurns } from './common.mjs';
 import { makeCapture, REPO } from './make-capture.mjs';
 
 const SELF = path.join(REPO, 'bench', 'output.mjs');
@@ -28,17 +27,6 @@ async function readChild(file) {
   process.stdout.write(`${flows}\n`);
 }
 
-/** Wall seconds of one process; fails loudly when the command does. */
-function seconds(args, stdout) {
-  const t = performance.now();
-  const out = stdout === 'pipe' ? 'pipe' : fs.openSync('/dev/null', 'w');
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', out, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 20 });
-  const s = (performance.now() - t) / 1000;
-  if (typeof out === 'number') fs.closeSync(out);
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return { s, stdout: r.stdout };
-}
-
 async function main() {
   const opts = parseOptions(process.argv.slice(2), { packets: 5_000_000, runs: 3, out: path.join(REPO, 'bench', 'out') });
   fs.mkdirSync(opts.out, { recursive: true });
@@ -47,10 +35,10 @@ async function main() {
   const db = path.join(opts.out, 'output.duckdb');
   removeDb(db);
   log('ingesting the capture for the query cases');
-  seconds([CLI, 'ingest', cap.path, '--db', db, '--quiet']);
+  nodeProcess([CLI, 'ingest', cap.path, '--db', db, '--quiet']);
   const everyFlow = 'SELECT * EXCLUDE (payload_fwd, payload_rev) FROM flows';
 
-  const flows = Number(seconds([SELF, '--read-child', cap.path], 'pipe').stdout);
+  const flows = Number(nodeProcess([SELF, '--read-child', cap.path], { keepStdout: true }).stdout);
   const cases = [
     ['flows in JavaScript, nothing written (the limit)', [SELF, '--read-child', cap.path]],
     ['flows → JSON lines', [CLI, 'flows', cap.path]],
@@ -59,16 +47,7 @@ async function main() {
     ['query every flow → JSON lines', [CLI, 'query', everyFlow, '--db', db, '--format', 'jsonl']],
     ['query every flow → CSV', [CLI, 'query', everyFlow, '--db', db, '--format', 'csv']],
   ];
-  const best = cases.map(() => Infinity);
-  const all = cases.map(() => []);
-  for (let r = 0; r < opts.runs; r++) {
-    log(`run ${r + 1} of ${opts.runs}`);
-    cases.forEach(([, args], i) => {
-      const { s } = seconds(args);
-      all[i].push(s);
-      best[i] = Math.min(best[i], s);
-    });
-  }
+  const { best, all } = timeInTurns(cases, opts.runs, (r) => log(`run ${r + 1} of ${opts.runs}`));
   fs.rmSync(parquet, { force: true });
   removeDb(db);
 
