@@ -55,8 +55,7 @@ async function ingestSeconds(core, files, db, detect) {
   removeDb(db);
   const store = await core.openStore(db);
   const t = performance.now();
-  const inputBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
-  const detection = detect ? core.startDetection(core.setUpDetection(core.DEFAULT_DETECTION), { inputBytes }) : undefined;
+  const detection = detect ? core.startDetection(core.setUpDetection(core.DEFAULT_DETECTION), { inputBytes: core.captureBytes(files) }) : undefined;
   for (const file of files) {
     const r = await core.ingestCapture(store, file, detection ? { onBatch: (b) => detection.observe(b) } : {});
     if (detection) await core.storeAlerts(store, r.captureId, await detection.finish());

@@ -3,12 +3,12 @@
  * exactly the alerts of the same detectors on the calling thread, capture
  * after capture, and a failing worker is reported instead of hanging.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  type BatchDetection, Capture, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, INLINE_DETECTION_BYTES, InlineDetection, makeDetectors, ParallelDetection,
+  type BatchDetection, Capture, captureBytes, DEFAULT_DETECTION, DETECTOR_NAMES, DetectionSession, INLINE_DETECTION_BYTES, InlineDetection, makeDetectors, ParallelDetection,
   setUpDetection, splitDetectors, startDetection,
 } from '@mommynet/core';
 import type { RecordBatch } from 'apache-arrow';
@@ -72,6 +72,13 @@ describe('ParallelDetection', () => {
     const parallel = startDetection(setup, { inputBytes: INLINE_DETECTION_BYTES });
     expect(parallel).toBeInstanceOf(ParallelDetection);
     await parallel.close();
+  });
+
+  it('sizes the input as the files together, one that cannot be read counting nothing', () => {
+    const sample = join(REPO_ROOT, 'datasets', 'sample', 'demo.pcap');
+    const size = statSync(sample).size;
+    expect(captureBytes([sample, join(REPO_ROOT, 'no-such-capture.pcap'), sample])).toBe(2 * size);
+    expect(captureBytes([])).toBe(0);
   });
 
   it('gives every batch its own columns when observe is not awaited, the shared memory reused only once every worker is done with it', async () => {

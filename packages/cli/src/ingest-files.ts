@@ -5,11 +5,10 @@
  * or pattern file stops the run before anything is written.
  * @module
  */
-import { statSync } from 'node:fs';
-
 import {
   type Alert,
   alertOrder,
+  captureBytes,
   CaptureError,
   DEFAULT_DETECTION,
   DEFAULT_FOREST_MODEL,
@@ -129,26 +128,13 @@ export function describeResult(r: IngestResult): string | undefined {
   return undefined;
 }
 
-/** The bytes of the files together; one that cannot be read counts 0 (its ingest reports why). */
-function totalBytes(files: readonly string[]): number {
-  let bytes = 0;
-  for (const file of files) {
-    try {
-      bytes += statSync(file).size;
-    } catch {
-      // missing or unreadable: ingestCapture says so
-    }
-  }
-  return bytes;
-}
-
 /** Ingests `files` one after the other, yielding each result once its alerts are stored. */
 export async function* ingestFiles(store: Store, files: readonly string[], options: IngestFilesOptions): AsyncGenerator<IngestedFile> {
   const { progress, detection } = options;
   const { flows: flowScoring, hosts: hostScoring } = options.scoring ?? {};
   // Detection runs on worker threads beside the database append, which serve every file (on this
   // thread when the input is small: see startDetection).
-  const detector = detection && startDetection(detection, { inputBytes: totalBytes(files) });
+  const detector = detection && startDetection(detection, { inputBytes: captureBytes(files) });
   try {
     for (const [i, file] of files.entries()) {
       progress.startFile(file, i, files.length);

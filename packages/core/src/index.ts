@@ -33,7 +33,7 @@ export { SHIPPED_SIGNATURES } from './detect/signatures.js';
 export type { Detector } from './detect/detector.js';
 export { FlowView, ViewScratch } from './detect/flow-view.js';
 export { DEFAULT_DETECTION_WORKERS, ParallelDetection, splitDetectors } from './detect/parallel.js';
-export { type BatchDetection, INLINE_DETECTION_BYTES, InlineDetection, startDetection } from './detect/batch-detection.js';
+export { type BatchDetection, captureBytes, INLINE_DETECTION_BYTES, InlineDetection, startDetection } from './detect/batch-detection.js';
 export { DETECTOR_NAMES, DetectionSession, type DetectionSetup, makeDetectors, setUpDetection } from './detect/session.js';
 export { storeAlerts } from './store/alerts.js';
 export { DetectionConfigError, loadDetectionConfig, parseDetectionConfig } from './detect/config-file.js';

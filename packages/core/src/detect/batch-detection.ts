@@ -15,6 +15,8 @@
  * await detection.close();
  * @module
  */
+import { statSync } from 'node:fs';
+
 import type { RecordBatch } from 'apache-arrow';
 
 import type { Alert } from './alert.js';
@@ -58,6 +60,19 @@ export class InlineDetection implements BatchDetection {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The bytes of capture files together, startDetection's `inputBytes`; a file that cannot be read counts 0 (its ingest reports why). */
+export function captureBytes(files: readonly string[]): number {
+  let bytes = 0;
+  for (const file of files) {
+    try {
+      bytes += statSync(file).size;
+    } catch {
+      // missing or unreadable: ingestCapture says so
+    }
+  }
+  return bytes;
 }
 
 /** Detection for `inputBytes` of capture: on the calling thread below INLINE_DETECTION_BYTES, else on workers. */
