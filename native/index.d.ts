@@ -92,6 +92,8 @@ export interface NativeInfo {
   fileBytesRead?: number;
   /** LINKTYPE_ numbers seen (pcapng interfaces may differ). */
   linktypes: number[];
+  /** Files: the capture thread is done (file read, flows flushed); what is not yet taken waits in the queue. */
+  finished?: boolean;
 }
 
 /** An Error with the capture's stable code and, for files, the byte offset. */
@@ -196,3 +198,5 @@ export interface NativeExtractResult {
  * output_failed); the output may then be left partly written.
  */
 export function extractPackets(inputs: NativeExtractInput[], outputPath: string): Promise<NativeExtractResult>;
+/** The file's SHA-256 in lower-case hex, computed on a thread of Node's pool. Rejects with a NativeCaptureError (open_failed). */
+export function sha256File(path: string): Promise<string>;

@@ -10,7 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { FLOW_COLUMNS, ingestCapture, type IngestProgress, openStore, STORE_SCHEMA_VERSION, type Store } from '@mommynet/core';
+import {
+  CaptureError,
+  FLOW_COLUMNS,
+  fileSha256,
+  ingestCapture,
+  ingestCaptures,
+  type IngestProgress,
+  type IngestResult,
+  OpenedCapture,
+  openStore,
+  STORE_SCHEMA_VERSION,
+  type Store,
+} from '@mommynet/core';
 import { arpFrame, udpExchange, udpFrame } from '@mommynet/core/synth';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -154,6 +166,79 @@ describe('ingest', () => {
       expect(done.at(-1), file).toBe(seen[0]!.size);
       expect(seen.at(-1)!.bytesRead, file).toBe(statSync(plain).size); // the stream: what the capture holds
     }
+  });
+});
+
+describe('several captures', () => {
+  // Three captures whose flows all end at their end (a flow every 10 ms, idle timeouts far away),
+  // so each file's flows come in batches only once its thread has read it through.
+  const captures = [0, 1, 2].map((k) =>
+    writeCapture(Array.from({ length: 3000 }, (_, i) => udpFrame({ src: `10.${k}.${i >> 8}.${i & 255}`, dst: '192.0.2.1', srcPort: 5000, dstPort: 53 })), 1_700_000_000_000_000 + k * 1e9, 10_000),
+  );
+
+  /** Every stored flow and capture, without the times of the ingest itself. */
+  async function contents(store: Store) {
+    const flows = await store.all(`SELECT * EXCLUDE (capture_id) FROM flows ORDER BY capture_id, rowid`);
+    const caps = await store.all(`SELECT capture_id, path, size, sha256, status, packets, flows FROM captures ORDER BY capture_id`);
+    return { flows, caps };
+  }
+
+  it('stores what ingesting them one by one stores, and reads each next file while the one before is appended', async () => {
+    const one = await open();
+    for (const f of captures) await ingestCapture(one, f, { batchRows: 1000 });
+    const events: string[] = [];
+    const all = await open();
+    const results: IngestResult[] = [];
+    for await (const r of ingestCaptures(all, captures, {
+      batchRows: 1000,
+      onFileStart: (_path, i) => events.push(`start ${i}`),
+      onFileRead: () => events.push('read'),
+      onBatch: () => void events.push('batch'),
+    })) results.push(r);
+    expect(results.map((r) => [r.status, r.flows])).toEqual([['complete', 3000], ['complete', 3000], ['complete', 3000]]);
+    expect(await contents(all)).toEqual(await contents(one));
+    // Each file's flows (3 batches) are made once its thread has read it through; the next file is
+    // opened once that thread has finished, which the file's last batch at the latest shows: before
+    // that batch is appended, not after.
+    const perFile = events.join(' ').split(/start \d /).slice(1).map((e) => e.trim().split(' '));
+    expect(perFile).toHaveLength(3);
+    for (const e of perFile) {
+      expect(e.filter((x) => x === 'batch')).toHaveLength(3);
+      expect(e.filter((x) => x === 'read')).toHaveLength(1);
+      expect(e.indexOf('read')).toBeLessThan(e.lastIndexOf('batch'));
+    }
+  });
+
+  it('reads an opened capture ahead of its ingest, and a file that cannot be opened fails in its turn', async () => {
+    const ahead = OpenedCapture.open(captures[0]!, { batchRows: 1000 });
+    const { capture, digest } = ahead.opened;
+    const t0 = performance.now();
+    while (!capture.info().finished && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
+    expect(capture.info().finished).toBe(true); // no batch taken yet: all three wait in its queue
+    expect(await digest).toBe(await fileSha256(captures[0]!));
+    const store = await open();
+    expect(await ingestCapture(store, ahead)).toMatchObject({ status: 'complete', flows: 3000, packets: 3000 });
+
+    const missing = join(dir, 'gone.pcap');
+    const results: IngestResult[] = [];
+    for await (const r of ingestCaptures(store, [missing, captures[0]!, captures[1]!], { batchRows: 1000 })) results.push(r);
+    expect(results.map((r) => r.status)).toEqual(['failed', 'skipped', 'complete']);
+    expect(results[0]!.error).toBeInstanceOf(CaptureError);
+    expect(results[0]!.error!.message).toBe(`${missing}: ENOENT: no such file or directory, stat '${missing}'`);
+  });
+});
+
+describe('fileSha256', () => {
+  it('is the SHA-256 of the bytes, and names a file it cannot read', async () => {
+    const sha = createHash('sha256');
+    for await (const chunk of createReadStream(sample)) sha.update(chunk as Buffer);
+    expect(await fileSha256(sample)).toBe(sha.digest('hex'));
+    const big = join(dir, 'two-chunks.bin'); // more than the 1 MB read at a time
+    const bytes = Buffer.alloc(2_500_000, 7);
+    writeFileSync(big, bytes);
+    expect(await fileSha256(big)).toBe(createHash('sha256').update(bytes).digest('hex'));
+    await expect(fileSha256(join(dir, 'none.pcap'))).rejects.toMatchObject({ code: 'open_failed', message: `${join(dir, 'none.pcap')}: No such file or directory` });
+    await expect(fileSha256(dir)).rejects.toMatchObject({ code: 'open_failed', message: `${dir}: Is a directory` });
   });
 });
 

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "batch/schema.h"
+#include "capture/file_sha256.h"
 #include "decode/packet.h"
 #include "engine/capture.h"
 #include "extract/extract.h"
@@ -362,6 +363,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     o.Set("compressed", fi.compressed);
     o.Set("bytesRead", Napi::Number::New(env, static_cast<double>(fi.bytes_read)));
     o.Set("fileBytesRead", Napi::Number::New(env, static_cast<double>(fi.file_bytes_read)));
+    o.Set("finished", !h->file || h->file->finished());
     Napi::Array lts = Napi::Array::New(env, fi.linktypes.size());
     for (size_t i = 0; i < fi.linktypes.size(); ++i) lts.Set(static_cast<uint32_t>(i), fi.linktypes[i]);
     o.Set("linktypes", lts);
@@ -563,6 +565,44 @@ Napi::Value ExtractPackets(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// ---- file digest --------------------------------------------------------------
+
+// sha256File(path): the file's SHA-256 in hex, computed on a thread of Node's pool.
+class Sha256Worker final : public Napi::AsyncWorker {
+ public:
+  Sha256Worker(Napi::Env env, std::string path)
+      : Napi::AsyncWorker(env, "mommynet.sha256"), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    std::string error;
+    if (!sha256_file(path_, hex_, error)) SetError(error);
+  }
+
+  void OnOK() override { deferred_.Resolve(Napi::String::New(Env(), hex_)); }
+
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(capture_error(Env(), CaptureFailure{"open_failed", e.Message(), -1}).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string path_;
+  std::string hex_;
+};
+
+Napi::Value Sha256File(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "sha256File(path: string)");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (path.empty()) throw Napi::TypeError::New(env, "path must be a non-empty string");
+  auto* worker = new Sha256Worker(env, path);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();  // the worker deletes itself when done
+  return promise;
+}
+
 void mark_torn_down(Napi::Env, AddonData* d) { d->torn_down = true; }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -588,6 +628,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decodeFrame", Napi::Function::New(env, DecodeFrame));
   exports.Set("communityId", Napi::Function::New(env, CommunityId));
   exports.Set("extractPackets", Napi::Function::New(env, ExtractPackets));
+  exports.Set("sha256File", Napi::Function::New(env, Sha256File));
   return exports;
 }
 

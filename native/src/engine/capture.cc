@@ -45,7 +45,14 @@ void Capture::worker_main(int worker) {
   // Each worker gets its own hash seed: tables never share keys anyway.
   Pipeline pipeline(options_, queue_, random_seed());
   run(worker, pipeline);
-  if (!queue_.cancelled()) pipeline.finish(EndReason::eof);
+  // Finished (and its counters final) before the last batch is handed over,
+  // so that JavaScript, taking that batch, knows no more are being made.
+  const auto finished = [&] {
+    publish(worker, pipeline);
+    ++finished_workers_;
+  };
+  if (queue_.cancelled()) finished();
+  else pipeline.finish(EndReason::eof, finished);
   publish(worker, pipeline);
   queue_.producer_done();
 }

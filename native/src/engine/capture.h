@@ -43,6 +43,8 @@ class Capture {
   CaptureStats stats() const;
   // Empty code when the capture ended cleanly (valid once next() gave null).
   CaptureFailure failure() const;
+  // Every worker has flushed its flows: what is left is in the queue.
+  bool finished() const { return finished_workers_.load() == workers_; }
 
  protected:
   Capture(const PipelineOptions& options, size_t queue_depth, bool live, int workers);
@@ -61,6 +63,7 @@ class Capture {
   BatchQueue queue_;
   int workers_;
   std::vector<std::thread> threads_;
+  std::atomic<int> finished_workers_{0};
   mutable std::mutex stats_mu_;
   std::vector<CaptureStats> worker_stats_;
   mutable std::mutex failure_mu_;

@@ -98,8 +98,9 @@ void Pipeline::tick(int64_t now_ns) {
   }
 }
 
-void Pipeline::finish(EndReason reason) {
+void Pipeline::finish(EndReason reason, const std::function<void()>& before_last) {
   table_.flush(reason);
+  if (before_last) before_last();
   hand_over();
 }
 

@@ -44,8 +44,10 @@ class Pipeline final : public FlowSink {
   // Live capture: move the clock to `now_ns` (wall clock) and hand over a
   // partly filled batch when the interval has passed.
   void tick(int64_t now_ns);
-  // End of input: end every open flow and hand over the last batch.
-  void finish(EndReason reason);
+  // End of input: end every open flow and hand over the last batch, calling
+  // `before_last` just before that batch goes (whoever takes it then sees
+  // what `before_last` did).
+  void finish(EndReason reason, const std::function<void()>& before_last = {});
   // Copies the counters into `out` (called from this thread, under `mu`).
   void publish(CaptureStats& out, std::mutex& mu);
   // Live: libpcap's counters for this worker's handle.

@@ -16,8 +16,8 @@ import {
   type FlowOptions,
   FlowScoring,
   HostScoring,
+  ingestCaptures,
   type IngestResult,
-  ingestCapture,
   loadDetectionConfig,
   ModelError,
   setUpDetection,
@@ -128,40 +128,52 @@ export function describeResult(r: IngestResult): string | undefined {
   return undefined;
 }
 
-/** Ingests `files` one after the other, yielding each result once its alerts are stored. */
+/**
+ * Ingests `files` one after the other, yielding each result once its alerts
+ * are stored. Each file is opened as soon as the one before it has been read
+ * (see ingestCaptures), so reading it overlaps that file's last appends.
+ */
 export async function* ingestFiles(store: Store, files: readonly string[], options: IngestFilesOptions): AsyncGenerator<IngestedFile> {
   const { progress, detection } = options;
   const { flows: flowScoring, hosts: hostScoring } = options.scoring ?? {};
   // Detection runs on worker threads beside the database append, which serve every file (on this
   // thread when the input is small: see startDetection).
   const detector = detection && startDetection(detection, { inputBytes: captureBytes(files) });
+  let file = '';
+  const results = ingestCaptures(store, files, {
+    ...options.flowOptions,
+    force: options.force,
+    ...(options.sensor !== undefined && { sensor: options.sensor }),
+    onFileStart: (_path, index) => {
+      file = files[index]!;
+      progress.startFile(file, index, files.length);
+    },
+    onProgress: (p) => progress.update(p),
+    ...((detector || hostScoring) && {
+      onBatch: async (batch) => {
+        await detector?.observe(batch);
+        await hostScoring?.observe(batch);
+      },
+    }),
+    ...(flowScoring && { scoreBatch: (batch) => flowScoring.score(batch) }),
+  });
   try {
-    for (const [i, file] of files.entries()) {
-      progress.startFile(file, i, files.length);
-      let result: IngestResult;
-      let alerts: Alert[] = [];
+    for (;;) {
+      let ingested: IngestedFile;
       try {
-        result = await ingestCapture(store, file, {
-          ...options.flowOptions,
-          force: options.force,
-          ...(options.sensor !== undefined && { sensor: options.sensor }),
-          onProgress: (p) => progress.update(p),
-          ...((detector || hostScoring) && {
-            onBatch: async (batch) => {
-              await detector?.observe(batch);
-              await hostScoring?.observe(batch);
-            },
-          }),
-          ...(flowScoring && { scoreBatch: (batch) => flowScoring.score(batch) }),
-        });
+        const next = await results.next();
+        if (next.done) break;
+        const result = next.value;
         // Each file's detectors and models end with it, stored or not.
         const detected = (await detector?.finish()) ?? [];
         const modelAlerts = [...(flowScoring?.finish() ?? []), ...((await hostScoring?.finish()) ?? [])];
         const anyAlerts = detector || flowScoring || hostScoring;
+        let alerts: Alert[] = [];
         if (anyAlerts && result.captureId !== undefined && (result.status === 'complete' || result.status === 'damaged')) {
           alerts = [...detected, ...modelAlerts].sort(alertOrder);
           await storeAlerts(store, result.captureId, alerts);
         }
+        ingested = { result, alerts };
       } catch (err) {
         if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
         if (err instanceof CaptureError) throw err;
@@ -170,9 +182,10 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
       } finally {
         progress.endFile();
       }
-      yield { result, alerts };
+      yield ingested;
     }
   } finally {
+    await results.return(undefined);
     await detector?.close();
   }
 }

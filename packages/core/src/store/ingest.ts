@@ -12,7 +12,7 @@
  * const result = await ingestCapture(store, 'trace.pcap', { onProgress: (p) => console.error(p.packets) });
  * @module
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -51,6 +51,12 @@ export interface IngestOptions extends FileOptions {
   onBatch?: (batch: RecordBatch, captureId: number) => void | Promise<void>;
   /** Each flow's anomaly score, stored in `flows.anomaly_score` (absent: NULL). */
   scoreBatch?: (batch: RecordBatch) => Promise<Float32Array>;
+  /**
+   * Called once, when the capture's thread has finished (the file read, its
+   * flows flushed into batches) or the ingest ends first: only the store's
+   * work on its last batches is left, and the next file can be read beside it.
+   */
+  onFileRead?: () => void;
 }
 
 export interface IngestResult {
@@ -93,37 +99,105 @@ async function claimCaptureId(store: Store, existing: ExistingCapture | undefine
   return rows[0]!.capture_id;
 }
 
-export async function ingestCapture(store: Store, file: string, options: IngestOptions = {}): Promise<IngestResult> {
-  const started = performance.now();
-  const path = resolve(file);
-  const { force = false, sensor = hostname(), onProgress, onBatch, scoreBatch, ...captureOptions } = options;
+/** The options of the capture itself, out of an ingest's. */
+function captureOptionsOf(options: IngestOptions): FileOptions {
+  const { force, sensor, onProgress, onBatch, scoreBatch, onFileRead, ...capture } = options;
+  return capture;
+}
+
+/**
+ * A capture file opened for ingest before its turn: its thread reads and
+ * builds flows (as far as its queue of batches lets it) and its SHA-256 is
+ * computed, while the store is still busy with the file before it. A file
+ * that cannot be opened keeps its error for its ingest to report.
+ */
+export class OpenedCapture {
+  readonly path: string;
+  /** When it was opened (performance.now()): its ingest's seconds count from here. */
+  readonly started = performance.now();
+  readonly #opened: { size: number; capture: Capture; digest: Promise<string> } | { error: Error };
+
+  private constructor(file: string, options: FileOptions) {
+    this.path = resolve(file);
+    this.#opened = OpenedCapture.#open(this.path, options);
+  }
+
+  /** Opens `file` with the capture options it will be ingested with. */
+  static open(file: string, options: FileOptions = {}): OpenedCapture {
+    return new OpenedCapture(file, options);
+  }
+
+  static #open(path: string, options: FileOptions) {
+    let size: number;
+    try {
+      const st = statSync(path);
+      if (!st.isFile()) throw new CaptureError(`${path}: not a regular file`, 'open_failed', path);
+      size = st.size;
+    } catch (err) {
+      return { error: err instanceof CaptureError ? err : new CaptureError(`${path}: ${(err as Error).message}`, 'open_failed', path) };
+    }
+    // Opened first: its thread reads and builds flows while this one hashes.
+    let capture: Capture;
+    try {
+      capture = Capture.openFile(path, { batchRows: COMMIT_ROWS, ...options });
+    } catch (err) {
+      return { error: err as Error };
+    }
+    const digest = fileSha256(path);
+    digest.catch(() => {}); // awaited by the ingest; a capture closed unread must not leave it unhandled
+    return { size, capture, digest };
+  }
+
+  /** What the ingest needs; throws the error of a file that could not be opened. */
+  get opened(): { size: number; capture: Capture; digest: Promise<string> } {
+    if ('error' in this.#opened) throw this.#opened.error;
+    return this.#opened;
+  }
+
+  /** Stops reading it (a capture not ingested after all). Idempotent. */
+  close(): void {
+    if (!('error' in this.#opened)) this.#opened.capture.close();
+  }
+}
+
+/**
+ * Ingests one capture: a path, or a file opened ahead with OpenedCapture
+ * (then the capture options it was opened with apply, not those given here).
+ */
+export async function ingestCapture(store: Store, file: string | OpenedCapture, options: IngestOptions = {}): Promise<IngestResult> {
+  const { force = false, sensor = hostname(), onProgress, onBatch, scoreBatch, onFileRead } = options;
+  const source = typeof file === 'string' ? OpenedCapture.open(file, captureOptionsOf(options)) : file;
+  const { path, started } = source;
   const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
+  let fileRead = false;
+  const readThrough = () => {
+    if (fileRead) return;
+    fileRead = true;
+    onFileRead?.();
+  };
 
-  let size: number;
+  let size: number, capture: Capture, digest: string;
   try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new CaptureError(`${path}: not a regular file`, 'open_failed', path);
-    size = st.size;
-  } catch (err) {
-    result.error = err instanceof CaptureError ? err : new CaptureError(`${path}: ${(err as Error).message}`, 'open_failed', path);
-    return done();
-  }
-  // Opened first: its thread reads and builds flows while this one hashes.
-  let capture: Capture;
-  try {
-    capture = Capture.openFile(path, { batchRows: COMMIT_ROWS, ...captureOptions });
+    ({ size, capture } = source.opened);
   } catch (err) {
     result.error = err as Error;
+    readThrough();
     return done();
   }
-  const digest = await fileSha256(path);
+  try {
+    digest = await source.opened.digest;
+  } catch (err) {
+    capture.close();
+    throw err;
+  }
   const [existing] = await store.all<ExistingCapture>(
     'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
     { sha: digest },
   );
   if (existing && existing.status !== 'incomplete' && !force) {
     capture.close();
+    readThrough();
     Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
     return done();
   }
@@ -134,13 +208,14 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
   let failure: Error | undefined;
   try {
     for await (const batch of capture) {
+      const info = capture.info();
+      if (info.finished) readThrough();
       const seen = Promise.resolve(onBatch?.(batch, captureId));
       seen.catch(() => {}); // settled below: a failure while appending is not unhandled
       appender.append(batch, captureId, await scoreBatch?.(batch));
       await seen;
       result.flows += batch.numRows;
       const s = capture.stats();
-      const info = capture.info();
       onProgress?.({ path, bytesRead: info.bytesRead ?? 0, fileBytesRead: info.fileBytesRead ?? 0, size, packets: s.packets, flows: result.flows });
     }
   } catch (err) {
@@ -156,6 +231,7 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
     failure = err;
   } finally {
     capture.close();
+    readThrough();
   }
   appender.close();
 
@@ -187,4 +263,36 @@ export async function ingestCapture(store: Store, file: string, options: IngestO
     },
   );
   return done();
+}
+
+export interface IngestEachOptions extends IngestOptions {
+  /** Called as each file's turn comes, before its result is awaited. */
+  onFileStart?: (path: string, index: number) => void;
+}
+
+/**
+ * Ingests `files` one after the other, yielding each result. Each file is
+ * opened as soon as the one before it has been read through, so that its
+ * reading, flow building and hashing run beside that file's last appends
+ * to the store (on two cores, beside DuckDB's work on this thread) rather
+ * than after them. Stopping the iteration closes a file opened ahead.
+ */
+export async function* ingestCaptures(store: Store, files: readonly string[], options: IngestEachOptions = {}): AsyncGenerator<IngestResult> {
+  const { onFileStart, onFileRead, ...ingestOptions } = options;
+  const captureOptions = captureOptionsOf(ingestOptions);
+  let ahead: OpenedCapture | undefined;
+  try {
+    for (const [index, file] of files.entries()) {
+      const source = ahead ?? file;
+      ahead = undefined;
+      const openNext = () => {
+        onFileRead?.();
+        if (index + 1 < files.length) ahead = OpenedCapture.open(files[index + 1]!, captureOptions);
+      };
+      onFileStart?.(resolve(file), index);
+      yield await ingestCapture(store, source, { ...ingestOptions, onFileRead: openNext });
+    }
+  } finally {
+    ahead?.close();
+  }
 }
