@@ -6,7 +6,10 @@
  * 1. flows only: Capture.openFile, every batch received (the capture engine alone);
  * 2. ingest: ingestCapture into a new database file (hashing, flows, DuckDB);
  *    and their ratio (target: ingest >= 0.8 x flows only);
- * 3. the store grown to >= --flows rows (copies of the ingested flows, each
+ * 3. the same packets as --files captures (a sensor's rotated files), ingested
+ *    one by one (ingestCapture each) and by ingestCaptures, which reads each
+ *    next file while the one before is appended; the two take turns;
+ * 4. the store grown to >= --flows rows (copies of the ingested flows, each
  *    shifted by a day), then every saved query, with its defaults, through
  *    the same read-only session `mommy-forensics query --saved` uses
  *    (target: each under 1 s).
@@ -17,6 +20,7 @@ import path from 'node:path';
 
 import { best, fmtInt, loadCore, log, machine, removeDb, table, parseOptions } from './common.mjs';
 import { makeCapture, REPO } from './make-capture.mjs';
+import { splitCapture } from './split-capture.mjs';
 
 const TARGET_RATIO = 0.8;
 const TARGET_QUERY_SECONDS = 1;
@@ -24,7 +28,7 @@ const TARGET_QUERY_SECONDS = 1;
 
 
 async function main() {
-  const opts = parseOptions(process.argv.slice(2), { packets: 5_000_000, runs: 3, flows: 10_000_000, out: path.join(REPO, 'bench', 'out') });
+  const opts = parseOptions(process.argv.slice(2), { packets: 5_000_000, runs: 3, files: 16, flows: 10_000_000, out: path.join(REPO, 'bench', 'out') });
   const core = await loadCore();
   fs.mkdirSync(opts.out, { recursive: true });
   const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });
@@ -52,6 +56,29 @@ async function main() {
     flows = r.flows;
     return s;
   });
+
+  log(`${opts.files} captures`);
+  const parts = splitCapture(cap.path, opts.files, { packets, outDir: path.join(opts.out, `split-${opts.files}`), log });
+  const manyDb = path.join(opts.out, 'ingest-many.duckdb');
+  const ingestMany = async (ahead) => {
+    removeDb(manyDb);
+    const store = await core.openStore(manyDb);
+    const t = performance.now();
+    const results = [];
+    if (ahead) for await (const r of core.ingestCaptures(store, parts)) results.push(r);
+    else for (const part of parts) results.push(await core.ingestCapture(store, part));
+    const s = (performance.now() - t) / 1000;
+    store.close();
+    const bad = results.find((r) => r.status !== 'complete');
+    if (bad) throw new Error(`${bad.path}: ingest ended ${bad.status}: ${bad.error?.message}`);
+    return s;
+  };
+  const many = { oneByOne: Infinity, readAhead: Infinity };
+  for (let r = 0; r < opts.runs; r++) {
+    many.oneByOne = Math.min(many.oneByOne, await ingestMany(false));
+    many.readAhead = Math.min(many.readAhead, await ingestMany(true));
+  }
+  removeDb(manyDb);
 
   const copies = Math.max(1, Math.ceil(opts.flows / flows));
   log(`growing the store to ${fmtInt(copies * flows)} flows (${copies} copies, each a day later)`);
@@ -108,11 +135,14 @@ async function main() {
       [
         ['flows only (Capture.openFile)', flowsOnly.toFixed(2), fmtInt(pps(flowsOnly)), fmtInt(flows / copies / flowsOnly)],
         ['ingest into DuckDB (ingestCapture)', ingest.toFixed(2), fmtInt(pps(ingest)), fmtInt(flows / copies / ingest)],
+        [`${opts.files} captures, one by one (ingestCapture)`, many.oneByOne.toFixed(2), fmtInt(pps(many.oneByOne)), ''],
+        [`${opts.files} captures, next read ahead (ingestCaptures)`, many.readAhead.toFixed(2), fmtInt(pps(many.readAhead)), ''],
       ],
       ['l', 'r', 'r', 'r'],
     ),
     '',
     `ingest / flows only: ${ratio.toFixed(2)}`,
+    `${opts.files} captures, one by one / read ahead: ${(many.oneByOne / many.readAhead).toFixed(2)}`,
     '',
     `saved queries over ${fmtInt(flows)} flows (store grown in ${growSeconds.toFixed(1)} s), defaults${host ? `, host = ${host}` : ''}:`,
     table(['query', 'rows', 'seconds'], queries.map((q) => [q.name, fmtInt(q.rows), q.seconds.toFixed(3)]), ['l', 'r', 'r']),
@@ -125,7 +155,7 @@ async function main() {
   ].join('\n');
   console.log(out);
   const json = path.join(opts.out, `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(json, JSON.stringify({ machine: m, capture: cap, flowsOnly, ingest, ratio, flows, queries }, null, 2));
+  fs.writeFileSync(json, JSON.stringify({ machine: m, capture: cap, flowsOnly, ingest, ratio, files: opts.files, many, flows, queries }, null, 2));
   console.log(`\nresults: ${path.relative(REPO, json)}`);
   removeDb(db);
 }
