@@ -170,10 +170,10 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
   const { path, started } = source;
   const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
   const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
-  let fileRead = false;
-  const readThrough = () => {
-    if (fileRead) return;
-    fileRead = true;
+  let fileReadAnnounced = false;
+  const announceFileRead = () => {
+    if (fileReadAnnounced) return;
+    fileReadAnnounced = true;
     onFileRead?.();
   };
 
@@ -182,14 +182,17 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
     ({ size, capture } = source.opened);
   } catch (err) {
     result.error = err as Error;
-    readThrough();
+    announceFileRead();
     return done();
   }
   try {
     digest = await source.opened.digest;
   } catch (err) {
+    // Unreadable after all (removed, permissions changed since it was opened): this file fails, the others go on.
     capture.close();
-    throw err;
+    result.error = err as Error;
+    announceFileRead();
+    return done();
   }
   const [existing] = await store.all<ExistingCapture>(
     'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
@@ -197,7 +200,7 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
   );
   if (existing && existing.status !== 'incomplete' && !force) {
     capture.close();
-    readThrough();
+    announceFileRead();
     Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
     return done();
   }
@@ -209,7 +212,7 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
   try {
     for await (const batch of capture) {
       const info = capture.info();
-      if (info.finished) readThrough();
+      if (info.finished) announceFileRead();
       const seen = Promise.resolve(onBatch?.(batch, captureId));
       seen.catch(() => {}); // settled below: a failure while appending is not unhandled
       appender.append(batch, captureId, await scoreBatch?.(batch));
@@ -231,7 +234,7 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
     failure = err;
   } finally {
     capture.close();
-    readThrough();
+    announceFileRead();
   }
   appender.close();
 
