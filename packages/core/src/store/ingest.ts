@@ -5,11 +5,14 @@
  * under the same capture_id, its earlier rows removed first, so nothing is
  * counted twice. Flows arrive in batches of COMMIT_ROWS and each commits on
  * its own (see append.ts): a killed ingest leaves every committed batch, and
- * a capture row that says `incomplete`.
+ * a capture row that says `incomplete`. Several files go in one after the
+ * other with ingestCaptures, which reads each next file while the one before
+ * is being stored.
  *
  * @example
  * const store = await openStore('mommy.duckdb');
  * const result = await ingestCapture(store, 'trace.pcap', { onProgress: (p) => console.error(p.packets) });
+ * for await (const r of ingestCaptures(store, ['mon-00.pcap', 'mon-01.pcap'])) console.log(r.path, r.status);
  * @module
  */
 import { statSync } from 'node:fs';
