@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <memory>
 #include <vector>
 
 namespace mommy {

@@ -24,7 +24,6 @@ function duration(seconds: number): string {
 
 export class ProgressReporter {
   readonly #tty: boolean;
-  #fileStarted = 0;
   #lastDraw = 0;
   #drawn = false;
 
@@ -36,9 +35,8 @@ export class ProgressReporter {
   }
 
   startFile(path: string, index: number, total: number): void {
-    this.#fileStarted = performance.now();
     // A bar from the first update; plain lines from a few seconds into the file.
-    this.#lastDraw = this.#tty ? -Infinity : this.#fileStarted;
+    this.#lastDraw = this.#tty ? -Infinity : performance.now();
     if (!this.quiet && !this.#tty) this.stream.write(`[${index + 1}/${total}] ${path}\n`);
   }
 
@@ -47,11 +45,11 @@ export class ProgressReporter {
     const now = performance.now();
     if (now - this.#lastDraw < (this.#tty ? TTY_EVERY_MS : PLAIN_EVERY_MS)) return;
     this.#lastDraw = now;
-    const seconds = (now - this.#fileStarted) / 1000;
-    // Of the file, not of the stream: a .gz file's stream is several times its size.
-    const rate = p.fileBytesRead / Math.max(seconds, 1e-3);
+    // Of the file, not of the stream (a .gz file's stream is several times its size), and over the
+    // time it has been read (a file read ahead began before its turn).
+    const rate = p.fileBytesRead / Math.max(p.seconds, 1e-3);
     const fraction = p.size > 0 ? Math.min(1, p.fileBytesRead / p.size) : 0;
-    const eta = fraction > 0 && fraction < 1 ? seconds * (1 / fraction - 1) : 0;
+    const eta = fraction > 0 && fraction < 1 ? p.seconds * (1 / fraction - 1) : 0;
     const text = `${human(p.packets)} packets, ${human(p.flows)} flows, ${(rate / 1e6).toFixed(1)} MB/s, ETA ${duration(eta)}`;
     if (this.#tty) {
       const width = 24;

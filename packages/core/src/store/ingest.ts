@@ -36,6 +36,8 @@ export interface IngestProgress {
   /** Bytes of the file read so far (compressed, for .gz): the part of `size` done. */
   fileBytesRead: number;
   size: number;
+  /** Seconds since the file began to be read: since it was opened, which for a file read ahead is before its turn. */
+  seconds: number;
   packets: number;
   flows: number;
 }
@@ -172,29 +174,32 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
   const source = typeof file === 'string' ? OpenedCapture.open(file, captureOptionsOf(options)) : file;
   const { path, started } = source;
   const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
-  const done = () => ({ ...result, seconds: (performance.now() - started) / 1000 });
+  const seconds = () => (performance.now() - started) / 1000;
   let fileReadAnnounced = false;
   const announceFileRead = () => {
     if (fileReadAnnounced) return;
     fileReadAnnounced = true;
     onFileRead?.();
   };
+  // Every way out that returns has done with the file (a store failure throws, and ends the ingest).
+  const done = () => {
+    announceFileRead();
+    return { ...result, seconds: seconds() };
+  };
 
-  let size: number, capture: Capture, digest: string;
+  let size: number, capture: Capture, hashing: Promise<string>, digest: string;
   try {
-    ({ size, capture } = source.opened);
+    ({ size, capture, digest: hashing } = source.opened);
   } catch (err) {
     result.error = err as Error;
-    announceFileRead();
     return done();
   }
   try {
-    digest = await source.opened.digest;
+    digest = await hashing;
   } catch (err) {
     // Unreadable after all (removed, permissions changed since it was opened): this file fails, the others go on.
     capture.close();
     result.error = err as Error;
-    announceFileRead();
     return done();
   }
   const [existing] = await store.all<ExistingCapture>(
@@ -203,7 +208,6 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
   );
   if (existing && existing.status !== 'incomplete' && !force) {
     capture.close();
-    announceFileRead();
     Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
     return done();
   }
@@ -222,7 +226,9 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
       await seen;
       result.flows += batch.numRows;
       const s = capture.stats();
-      onProgress?.({ path, bytesRead: info.bytesRead ?? 0, fileBytesRead: info.fileBytesRead ?? 0, size, packets: s.packets, flows: result.flows });
+      onProgress?.({
+        path, bytesRead: info.bytesRead ?? 0, fileBytesRead: info.fileBytesRead ?? 0, size, seconds: seconds(), packets: s.packets, flows: result.flows,
+      });
     }
   } catch (err) {
     if (!(err instanceof CaptureError)) {
@@ -237,7 +243,6 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
     failure = err;
   } finally {
     capture.close();
-    announceFileRead();
   }
   appender.close();
 
