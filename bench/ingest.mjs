@@ -7,8 +7,10 @@
  * 2. ingest: ingestCapture into a new database file (hashing, flows, DuckDB);
  *    and their ratio (target: ingest >= 0.8 x flows only);
  * 3. the same packets as --files captures (a sensor's rotated files), ingested
- *    one by one (ingestCapture each) and by ingestCaptures, which reads each
- *    next file while the one before is appended; the two take turns;
+ *    one by one (ingestCapture each, every file's last flows committed on
+ *    their own) and by ingestCaptures, which reads each next file while the
+ *    one before is appended and commits the files' flows a row group at a
+ *    time; the two take turns; with the size of the database each leaves;
  * 4. the store grown to >= --flows rows (copies of the ingested flows, each
  *    shifted by a day), then every saved query, with its defaults, through
  *    the same read-only session `mommy-forensics query --saved` uses
@@ -71,12 +73,16 @@ async function main() {
     store.close();
     const bad = results.find((r) => r.status !== 'complete');
     if (bad) throw new Error(`${bad.path}: ingest ended ${bad.status}: ${bad.error?.message}`);
-    return s;
+    return { seconds: s, bytes: fs.statSync(manyDb).size };
   };
-  const many = { oneByOne: Infinity, readAhead: Infinity };
+  const many = { oneByOne: Infinity, together: Infinity, oneByOneBytes: 0, togetherBytes: 0 };
   for (let r = 0; r < opts.runs; r++) {
-    many.oneByOne = Math.min(many.oneByOne, await ingestMany(false));
-    many.readAhead = Math.min(many.readAhead, await ingestMany(true));
+    const one = await ingestMany(false);
+    const together = await ingestMany(true);
+    many.oneByOne = Math.min(many.oneByOne, one.seconds);
+    many.together = Math.min(many.together, together.seconds);
+    many.oneByOneBytes = one.bytes;
+    many.togetherBytes = together.bytes;
   }
   removeDb(manyDb);
 
@@ -136,13 +142,14 @@ async function main() {
         ['flows only (Capture.openFile)', flowsOnly.toFixed(2), fmtInt(pps(flowsOnly)), fmtInt(flows / copies / flowsOnly)],
         ['ingest into DuckDB (ingestCapture)', ingest.toFixed(2), fmtInt(pps(ingest)), fmtInt(flows / copies / ingest)],
         [`${opts.files} captures, one by one (ingestCapture)`, many.oneByOne.toFixed(2), fmtInt(pps(many.oneByOne)), ''],
-        [`${opts.files} captures, next read ahead (ingestCaptures)`, many.readAhead.toFixed(2), fmtInt(pps(many.readAhead)), ''],
+        [`${opts.files} captures, together (ingestCaptures)`, many.together.toFixed(2), fmtInt(pps(many.together)), ''],
       ],
       ['l', 'r', 'r', 'r'],
     ),
     '',
     `ingest / flows only: ${ratio.toFixed(2)}`,
-    `${opts.files} captures, one by one / read ahead: ${(many.oneByOne / many.readAhead).toFixed(2)}`,
+    `${opts.files} captures, one by one / together: ${(many.oneByOne / many.together).toFixed(2)}; ` +
+      `database ${fmtInt(many.oneByOneBytes / 1e6)} MB one by one, ${fmtInt(many.togetherBytes / 1e6)} MB together`,
     '',
     `saved queries over ${fmtInt(flows)} flows (store grown in ${growSeconds.toFixed(1)} s), defaults${host ? `, host = ${host}` : ''}:`,
     table(['query', 'rows', 'seconds'], queries.map((q) => [q.name, fmtInt(q.rows), q.seconds.toFixed(3)]), ['l', 'r', 'r']),

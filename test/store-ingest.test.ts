@@ -228,6 +228,67 @@ describe('several captures', () => {
   });
 });
 
+describe('commits', () => {
+  // Three captures of 3000 flows, every fifth an ARP exchange (its proto and community_id NULL),
+  // all ending at their file's end.
+  const captures = [0, 1, 2].map((k) =>
+    writeCapture(
+      Array.from({ length: 3000 }, (_, i) => {
+        const a = `10.${k}.${i >> 8}.${i & 255}`;
+        return i % 5 === 0 ? arpFrame({ op: 'request', sender: a, target: '10.255.0.1' }) : udpFrame({ src: a, dst: '192.0.2.1', srcPort: 5000, dstPort: 53 });
+      }),
+      1_700_000_000_000_000 + k * 1e9,
+      10_000,
+    ),
+  );
+  const counts = async (store: Store) => {
+    const [{ rows }] = (await store.all(`SELECT count(*) AS rows FROM flows`)) as [{ rows: bigint }];
+    const caps = await store.all<{ status: string }>(`SELECT status FROM captures ORDER BY capture_id`);
+    return { rows: Number(rows), status: caps.map((c) => c.status) };
+  };
+
+  it('come a fixed number of flows at a time across captures, and a capture is complete only once its last flows are in', async () => {
+    const store = await open();
+    const seen: { rows: number; status: string[] }[] = [];
+    // 1001 flows a commit: commits start mid-batch, at rows that are not on a byte of the null bitmaps.
+    for await (const r of ingestCaptures(store, captures, { batchRows: 1000, commitRows: 1001 })) {
+      expect(r).toMatchObject({ status: 'complete', flows: 3000 });
+      seen.push(await counts(store));
+    }
+    expect(seen).toEqual([
+      { rows: 2002, status: ['incomplete'] },
+      { rows: 5005, status: ['complete', 'incomplete'] },
+      { rows: 8008, status: ['complete', 'complete', 'incomplete'] },
+    ]);
+    expect(await counts(store)).toEqual({ rows: 9000, status: ['complete', 'complete', 'complete'] });
+    const one = await open();
+    for (const f of captures) await ingestCapture(one, f);
+    const stored = (s: Store) => s.all(`SELECT * EXCLUDE (capture_id) FROM flows ORDER BY capture_id, rowid`);
+    const arp = await one.all(`SELECT count(*) AS n FROM flows WHERE proto IS NULL AND community_id IS NULL`);
+    expect(arp).toEqual([{ n: 1800n }]);
+    expect(await stored(store)).toEqual(await stored(one));
+  });
+
+  it('of a file given twice: the second finds the first stored, forced or not', async () => {
+    const copy = join(dir, 'again.pcap');
+    copyFileSync(captures[0]!, copy);
+    const store = await open();
+    const results: IngestResult[] = [];
+    for await (const r of ingestCaptures(store, [captures[0]!, copy, captures[1]!])) results.push(r);
+    expect(results.map((r) => r.status)).toEqual(['complete', 'skipped', 'complete']);
+    expect(await counts(store)).toEqual({ rows: 6000, status: ['complete', 'complete'] });
+    const forced: IngestResult[] = [];
+    for await (const r of ingestCaptures(store, [captures[2]!, copy], { force: true })) forced.push(r);
+    expect(forced.map((r) => [r.status, r.captureId])).toEqual([['complete', 3], ['complete', 1]]);
+    expect(await counts(store)).toEqual({ rows: 9000, status: ['complete', 'complete', 'complete'] });
+  });
+
+  it('of at most what DuckDB\'s appender holds', async () => {
+    const store = await open();
+    await expect(ingestCapture(store, captures[0]!, { commitRows: 0 })).rejects.toThrow('commitRows must be an integer from 1 to 204800, not 0');
+  });
+});
+
 describe('fileSha256', () => {
   it('is the SHA-256 of the bytes, and names a file it cannot read', async () => {
     const sha = createHash('sha256');

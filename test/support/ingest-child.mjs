@@ -1,5 +1,5 @@
 // Test helper: ingests one capture with small batches and, after the first
-// committed batch, prints "committed" and holds still (the database stays
+// committed batch (one batch a commit), prints "committed" and holds still (the database stays
 // open and locked) until it is killed. Arguments: DB CAPTURE BATCH_ROWS.
 import { ingestCapture, openStore } from '@mommynet/core';
 
@@ -8,6 +8,7 @@ const store = await openStore(db);
 let said = false;
 await ingestCapture(store, capture, {
   batchRows: Number(batchRows),
+  commitRows: Number(batchRows),
   onProgress: () => {
     if (said) return;
     said = true;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 import {
+  type Alert,
   type CaptureScore,
   type Episode,
   episodesFor,
@@ -119,14 +120,15 @@ export async function handler(argv: Args): Promise<void> {
   const scorer = new Scorer();
   try {
     const ingested = ingestFiles(store, files, { flowOptions: flowOptionsFrom(argv), force: true, detection, scoring, progress: new ProgressReporter(argv.quiet) });
+    const stored: { name: string; captureId: number; alerts: Alert[] }[] = [];
     for await (const { result, alerts } of ingested) {
       const note = describeResult(result);
       if (note) process.stderr.write(`mommy-forensics: ${note}\n`);
       exitCode = Math.max(exitCode, exitCodeFor(result)) as ExitCode;
-      if (result.captureId === undefined || result.status === 'failed') continue;
-      const name = basename(result.path);
-      scorer.addCapture(name, await storedFlows(store, result.captureId), alerts, episodesFor(episodes, name));
+      if (result.captureId !== undefined && result.status !== 'failed') stored.push({ name: basename(result.path), captureId: result.captureId, alerts });
     }
+    // Read back once the ingest has ended: small captures' flows are committed together, a row group at a time.
+    for (const { name, captureId, alerts } of stored) scorer.addCapture(name, await storedFlows(store, captureId), alerts, episodesFor(episodes, name));
   } finally {
     store.close();
     await scoring.flows?.close();

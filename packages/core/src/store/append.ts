@@ -6,18 +6,18 @@
  * integers, doubles, TIMESTAMP as int64 microseconds), validity bitmaps
  * likewise, and strings are assigned from their UTF-8 bytes.
  *
- * One flush per batch, which DuckDB commits as one transaction: a batch is
- * either all in the table or not at all. Batches of a DuckDB row group
- * (COMMIT_ROWS) are written to the file directly rather than through its log.
- * (Measured alternatives, slower here: grouping smaller batches into one
- * transaction; two connections committing in turn on Node's pool. Appending
- * off the JavaScript thread gains nothing, because the capture thread never
- * waits for this one, and a worker thread cannot share the database: see
- * docs/benchmarks.md.)
+ * Appending only buffers the rows; commit() writes them as one transaction
+ * (DuckDB's appender also commits by itself past APPENDER_FLUSH_ROWS).
+ * When the store commits is FlowCommits' choice (flow-commits.ts).
+ * (Measured alternatives, slower here: two connections committing in turn on
+ * Node's pool. Appending off the JavaScript thread gains nothing, because
+ * the capture thread never waits for this one, and a worker thread cannot
+ * share the database: see docs/benchmarks.md.)
  *
  * @example
  * const appender = await FlowAppender.create(store.connection);
  * for await (const batch of capture) appender.append(batch, captureId);
+ * appender.commit();
  * appender.close();
  * @module
  */
@@ -31,8 +31,16 @@ import { FLOW_TABLE_COLUMNS } from './schema.js';
 
 const WIDTH: Partial<Record<FlowColumnType, number>> = { u8: 1, u16: 2, u32: 4, u64: 8, f64: 8, timestamp_us: 8 };
 
-/** Flows per batch, and so per transaction, when ingesting: one DuckDB row group. */
+/**
+ * Flows per batch when ingesting, and the least a transaction should hold:
+ * one DuckDB row group. DuckDB writes a commit of that size to the file
+ * directly; a smaller one goes through its write-ahead log and is written
+ * again at the next checkpoint.
+ */
 export const COMMIT_ROWS = 122_880;
+
+/** Rows after which DuckDB's appender commits on its own (100 vectors: its DEFAULT_FLUSH_COUNT). */
+export const APPENDER_FLUSH_ROWS = 100 * duckdb.vector_size();
 
 export class FlowAppender {
   #appender: DuckDBAppender;
@@ -52,18 +60,27 @@ export class FlowAppender {
     return new FlowAppender(appender);
   }
 
-  /** Appends a batch, with each flow's anomaly score when scored (else NULL), and commits it. */
-  append(batch: RecordBatch, captureId: number, scores?: Float32Array): void {
+  /**
+   * Appends a batch's flows `from`.. `to` (default: all), with each flow's
+   * anomaly score when scored (else NULL; `scores` covers the whole batch),
+   * to be committed by commit().
+   */
+  append(batch: RecordBatch, captureId: number, scores?: Float32Array, from = 0, to = batch.numRows): void {
     if (scores && scores.length !== batch.numRows) throw new RangeError(`${scores.length} anomaly scores for ${batch.numRows} flows`);
     const columns = FLOW_COLUMNS.map((_, i) => batch.getChildAt(i)!.data[0]!);
-    for (let start = 0; start < batch.numRows; start += this.#rowsPerChunk) {
-      const rows = Math.min(this.#rowsPerChunk, batch.numRows - start);
+    for (let start = from; start < to; start += this.#rowsPerChunk) {
+      const rows = Math.min(this.#rowsPerChunk, to - start);
       this.#fillChunk(columns, captureId, start, rows, scores);
       this.#appender.appendDataChunk(this.#chunk);
     }
+  }
+
+  /** Commits what was appended since the last commit, in one transaction. */
+  commit(): void {
     this.#appender.flushSync();
   }
 
+  /** Commits what is left, and ends the appender. */
   close(): void {
     this.#appender.closeSync();
   }
@@ -143,11 +160,23 @@ function packInlineStrings(slots: Uint8Array, offsets: Int32Array, bytes: Uint8A
   return long;
 }
 
-/** Arrow and DuckDB both use LSB-first validity bits; chunks start on byte boundaries. */
+/**
+ * Arrow and DuckDB both use LSB-first validity bits: a chunk that starts on
+ * a byte boundary of the batch is copied as it is; one that does not (a
+ * commit boundary inside a batch) is shifted into place first.
+ */
 function copyValidity(vector: duckdb.Vector, data: Data, start: number, rows: number): void {
   const bit = data.offset + start;
-  if (bit % 8 !== 0) throw new Error('flow batch validity is not byte-aligned');
-  duckdb.vector_ensure_validity_writable(vector);
   const bitmap = data.nullBitmap as Uint8Array;
-  duckdb.copy_data_to_vector_validity(vector, 0, bitmap.buffer as ArrayBuffer, bitmap.byteOffset + bit / 8, Math.ceil(rows / 8));
+  const bytes = Math.ceil(rows / 8);
+  duckdb.vector_ensure_validity_writable(vector);
+  if (bit % 8 === 0) {
+    duckdb.copy_data_to_vector_validity(vector, 0, bitmap.buffer as ArrayBuffer, bitmap.byteOffset + bit / 8, bytes);
+    return;
+  }
+  const first = bit >> 3;
+  const shift = bit & 7;
+  const shifted = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) shifted[i] = (bitmap[first + i]! >> shift) | ((bitmap[first + i + 1] ?? 0) << (8 - shift));
+  duckdb.copy_data_to_vector_validity(vector, 0, shifted.buffer, 0, bytes);
 }

@@ -3,11 +3,11 @@
  * a file already ingested completely is skipped (unless forced); one whose
  * ingest was cut off (status `incomplete`) is ingested again from the start
  * under the same capture_id, its earlier rows removed first, so nothing is
- * counted twice. Flows arrive in batches of COMMIT_ROWS and each commits on
- * its own (see append.ts): a killed ingest leaves every committed batch, and
- * a capture row that says `incomplete`. Several files go in one after the
- * other with ingestCaptures, which reads each next file while the one before
- * is being stored.
+ * counted twice. Flows are committed a DuckDB row group at a time (see
+ * flow-commits.ts): a killed ingest leaves every commit, and a capture row
+ * that says `incomplete`. Several files go in one after the other with
+ * ingestCaptures, which reads each next file while the one before is being
+ * stored, and commits the flows of small files together.
  *
  * @example
  * const store = await openStore('mommy.duckdb');
@@ -25,8 +25,9 @@ import { Capture } from '../capture.js';
 import { CaptureError } from '../errors.js';
 import { fileSha256 } from '../file-sha256.js';
 import type { FileOptions } from '../options.js';
-import { COMMIT_ROWS, FlowAppender } from './append.js';
+import { COMMIT_ROWS } from './append.js';
 import type { Store } from './database.js';
+import { FlowCommits } from './flow-commits.js';
 import type { CaptureStatus } from './schema.js';
 
 export interface IngestProgress {
@@ -45,6 +46,12 @@ export interface IngestProgress {
 export interface IngestOptions extends FileOptions {
   /** Ingest again even if the same file (SHA-256) is already complete. */
   force?: boolean;
+  /**
+   * Flows per commit, from any number of captures: a kill leaves every
+   * commit. Default COMMIT_ROWS (a DuckDB row group, which it writes to the
+   * file directly); smaller commits cost more.
+   */
+  commitRows?: number;
   /** Name of this machine in the store. Default: the host name. */
   sensor?: string;
   onProgress?: (progress: IngestProgress) => void;
@@ -67,7 +74,12 @@ export interface IngestOptions extends FileOptions {
 export interface IngestResult {
   path: string;
   captureId?: number;
-  /** skipped: already in the store; failed: not ingested at all (see error). */
+  /**
+   * complete or damaged: read through (damaged: up to the damage), its
+   * flows appended; `captures` says so once the last of them are committed,
+   * which ingestCaptures may do with the next file's. skipped: already in
+   * the store; failed: not ingested at all (see error).
+   */
   status: CaptureStatus | 'skipped' | 'failed';
   packets: number;
   decoded: number;
@@ -106,7 +118,7 @@ async function claimCaptureId(store: Store, existing: ExistingCapture | undefine
 
 /** The options of the capture itself, out of an ingest's. */
 function captureOptionsOf(options: IngestOptions): FileOptions {
-  const { force, sensor, onProgress, onBatch, scoreBatch, onFileRead, ...capture } = options;
+  const { force, commitRows, sensor, onProgress, onBatch, scoreBatch, onFileRead, ...capture } = options;
   return capture;
 }
 
@@ -170,6 +182,38 @@ export class OpenedCapture {
  * (then the capture options it was opened with apply, not those given here).
  */
 export async function ingestCapture(store: Store, file: string | OpenedCapture, options: IngestOptions = {}): Promise<IngestResult> {
+  const commits = await FlowCommits.open(store, options.commitRows);
+  let failed = false;
+  try {
+    return await ingestInto(store, commits, file, options);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    await closeCommits(commits, failed);
+  }
+}
+
+/**
+ * Commits what an ingest left pending and marks the captures it holds.
+ * After a failure it still tries, so that what was read is kept, but the
+ * failure is what is reported.
+ */
+async function closeCommits(commits: FlowCommits, failed: boolean): Promise<void> {
+  if (!failed) return commits.close();
+  await commits.close().catch(() => {});
+}
+
+/** The store's capture of this SHA-256, if any. */
+async function findCapture(store: Store, sha256: string): Promise<ExistingCapture | undefined> {
+  const [existing] = await store.all<ExistingCapture>(
+    'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
+    { sha: sha256 },
+  );
+  return existing;
+}
+
+async function ingestInto(store: Store, commits: FlowCommits, file: string | OpenedCapture, options: IngestOptions): Promise<IngestResult> {
   const { force = false, sensor = hostname(), onProgress, onBatch, scoreBatch, onFileRead } = options;
   const source = typeof file === 'string' ? OpenedCapture.open(file, captureOptionsOf(options)) : file;
   const { path, started } = source;
@@ -202,10 +246,12 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
     result.error = err as Error;
     return done();
   }
-  const [existing] = await store.all<ExistingCapture>(
-    'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
-    { sha: digest },
-  );
+  let existing = await findCapture(store, digest);
+  if (existing && commits.holds(existing.capture_id)) {
+    // The same file earlier in this ingest, its last flows not committed yet: commit them first.
+    await commits.commit();
+    existing = await findCapture(store, digest);
+  }
   if (existing && existing.status !== 'incomplete' && !force) {
     capture.close();
     Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
@@ -214,7 +260,6 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
   const captureId = await claimCaptureId(store, existing, { path, size, sha256: digest, sensor });
   result.captureId = captureId;
 
-  const appender = await FlowAppender.create(store.connection);
   let failure: Error | undefined;
   try {
     for await (const batch of capture) {
@@ -222,7 +267,7 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
       if (info.finished) announceFileRead();
       const seen = Promise.resolve(onBatch?.(batch, captureId));
       seen.catch(() => {}); // settled below: a failure while appending is not unhandled
-      appender.append(batch, captureId, await scoreBatch?.(batch));
+      await commits.append(batch, captureId, await scoreBatch?.(batch));
       await seen;
       result.flows += batch.numRows;
       const s = capture.stats();
@@ -233,46 +278,45 @@ export async function ingestCapture(store: Store, file: string | OpenedCapture, 
   } catch (err) {
     if (!(err instanceof CaptureError)) {
       capture.close();
-      try {
-        appender.close();
-      } catch {
-        // The store failing again (a full disk): the first error is the one to report.
-      }
       throw err; // the store or a detector failed: the row stays 'incomplete', committed batches stay
     }
     failure = err;
   } finally {
     capture.close();
   }
-  appender.close();
 
   const s = capture.stats();
   const info = capture.info();
   Object.assign(result, { packets: s.packets, decoded: s.decoded, skipped: s.skipped });
   result.status = failure ? 'damaged' : 'complete';
   result.error = failure;
-  await store.run(
-    `UPDATE captures SET format = $format, link_types = $link_types::USMALLINT[],
-       first_packet = CASE WHEN $packets > 0 THEN make_timestamp($first) END,
-       last_packet = CASE WHEN $packets > 0 THEN make_timestamp($last) END,
-       packets = $packets, decoded = $decoded, skipped = $skipped, skipped_by_reason = $reasons::JSON,
-       flows = $flows, status = $status, error = $error, ingest_finished = now()::TIMESTAMP
-     WHERE capture_id = $id`,
-    {
-      id: captureId,
-      format: info.format,
-      link_types: `[${info.linktypes.join(',')}]`,
-      first: Math.round(s.firstPacketTime * 1e6),
-      last: Math.round(s.lastPacketTime * 1e6),
-      packets: s.packets,
-      decoded: s.decoded,
-      skipped: s.skipped,
-      reasons: JSON.stringify(s.skippedByReason),
-      flows: result.flows,
-      status: result.status,
-      error: failure?.message ?? null,
-    },
-  );
+  // Written once the capture's last flows are committed: until then it reads 'incomplete'.
+  const read = {
+    id: captureId,
+    format: info.format,
+    link_types: `[${info.linktypes.join(',')}]`,
+    first: Math.round(s.firstPacketTime * 1e6),
+    last: Math.round(s.lastPacketTime * 1e6),
+    packets: s.packets,
+    decoded: s.decoded,
+    skipped: s.skipped,
+    reasons: JSON.stringify(s.skippedByReason),
+    flows: result.flows,
+    status: result.status,
+    error: failure?.message ?? null,
+  };
+  const markRead = async () => {
+    await store.run(
+      `UPDATE captures SET format = $format, link_types = $link_types::USMALLINT[],
+         first_packet = CASE WHEN $packets > 0 THEN make_timestamp($first) END,
+         last_packet = CASE WHEN $packets > 0 THEN make_timestamp($last) END,
+         packets = $packets, decoded = $decoded, skipped = $skipped, skipped_by_reason = $reasons::JSON,
+         flows = $flows, status = $status, error = $error, ingest_finished = now()::TIMESTAMP
+       WHERE capture_id = $id`,
+      read,
+    );
+  };
+  await commits.captureDone(captureId, markRead);
   return done();
 }
 
@@ -286,12 +330,18 @@ export interface IngestEachOptions extends IngestOptions {
  * opened as soon as the one before it has been read through, so that its
  * reading, flow building and hashing run beside that file's last appends
  * to the store (on two cores, beside DuckDB's work on this thread) rather
- * than after them. Stopping the iteration closes a file opened ahead.
+ * than after them. Their flows are committed together, a row group at a
+ * time: a result can come before the last flows of its capture are in the
+ * store (its `captures` row says `incomplete` until then); all are in, and
+ * marked, once the iteration ends. Stopping the iteration closes a file
+ * opened ahead, and commits what was read.
  */
 export async function* ingestCaptures(store: Store, files: readonly string[], options: IngestEachOptions = {}): AsyncGenerator<IngestResult> {
   const { onFileStart, onFileRead, ...ingestOptions } = options;
   const captureOptions = captureOptionsOf(ingestOptions);
+  const commits = await FlowCommits.open(store, options.commitRows);
   let ahead: OpenedCapture | undefined;
+  let failed = false;
   try {
     for (const [index, file] of files.entries()) {
       const source = ahead ?? file;
@@ -301,9 +351,13 @@ export async function* ingestCaptures(store: Store, files: readonly string[], op
         if (index + 1 < files.length) ahead = OpenedCapture.open(files[index + 1]!, captureOptions);
       };
       onFileStart?.(resolve(file), index);
-      yield await ingestCapture(store, source, { ...ingestOptions, onFileRead: openNext });
+      yield await ingestInto(store, commits, source, { ...ingestOptions, onFileRead: openNext });
     }
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
     ahead?.close();
+    await closeCommits(commits, failed);
   }
 }
