@@ -26,7 +26,7 @@ import {
 import { arpFrame, udpExchange, udpFrame } from '@mommynet/core/synth';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { runCli } from './support/cli.js';
+import { CLI, runCli } from './support/cli.js';
 import { CORPUS_PCAPS, corpusFiles, haveCorpus, REPO_ROOT } from './support/corpus.js';
 import { readFlows } from './support/flows.js';
 import { writeCapture } from './support/synthetic.js';
@@ -339,6 +339,44 @@ describe('kill -9 in the middle of an ingest', () => {
 });
 
 describe('mommy-forensics ingest', () => {
+  it('stops on Ctrl-C: the capture being read is left incomplete, the ones read before are stored, and the next ingest finishes', async () => {
+    const small = [0, 1].map((k) => writeCapture(Array.from({ length: 3000 }, (_, i) => udpFrame({ src: `10.${k}.${i >> 8}.${i & 255}`, dst: '192.0.2.1', srcPort: 5000, dstPort: 53 }))));
+    // Long enough to be interrupted while it is read: 200 000 flows.
+    const big = writeCapture(Array.from({ length: 200_000 }, (_, i) => udpFrame({ src: `10.${9 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, dst: '192.0.2.1', srcPort: 5000, dstPort: 53 })));
+    const db = dbPath();
+    const child = spawn(process.execPath, [CLI, 'ingest', ...small, big, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes(`[3/3] ${big}`)) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain(`mommy-forensics: interrupted: ${big} was not finished (ingest it again to finish it); the captures before it are stored`);
+    expect(stdout).toMatch(/^interrupted: 3 captures \(2 ingested, 0 already present, 0 damaged, 0 failed\): 6000 packets, 6000 flows/);
+
+    // The two small captures' flows were waiting to be committed with the big one's: they are stored.
+    const store = await open(db);
+    const caps = await store.all<{ path: string; status: string; stored: bigint }>(
+      `SELECT path, status, (SELECT count(*) FROM flows f WHERE f.capture_id = c.capture_id) AS stored FROM captures c ORDER BY capture_id`,
+    );
+    expect(caps.slice(0, 2)).toEqual(small.map((path) => ({ path, status: 'complete', stored: 3000n })));
+    expect(caps.slice(2).map((c) => c.status)).toEqual(caps.length === 3 ? ['incomplete'] : []);
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+
+    const again = runCli(['ingest', ...small, big, '--db', db, '--json']);
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ captures: 3, ingested: 1, already_present: 2, flows: 200_000, interrupted: false });
+    const after = await open(db);
+    expect(await after.all(`SELECT count(*) AS n FROM flows`)).toEqual([{ n: 206_000n }]);
+  });
+
   it('reads files, directories and quoted globs, and prints a summary', () => {
     const db = dbPath();
     const sub = mkdtempSync(join(dir, 'tree-'));

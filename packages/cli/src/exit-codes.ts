@@ -17,6 +17,8 @@ export const EXIT = {
   output: 5,
   /** The database could not be opened or written (locked, not DuckDB, disk full). */
   store: 6,
+  /** Stopped by Ctrl-C or SIGTERM before the end; what was finished is kept. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -30,6 +32,7 @@ export const EXIT_CODES_HELP = [
   '  4  live capture could not start or failed',
   '  5  the output could not be written',
   '  6  the database could not be opened or written (in use, not DuckDB, disk full)',
+  '130  interrupted (Ctrl-C or SIGTERM); what was finished is kept',
 ].join('\n');
 
 /** Thrown for an error that should end the command with a message and a status. */

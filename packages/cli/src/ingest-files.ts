@@ -98,6 +98,8 @@ export function detectionSetup(argv: DetectionArgs): DetectionSetup {
 export interface IngestFilesOptions {
   flowOptions: FlowOptions;
   force: boolean;
+  /** Stops the ingest (Ctrl-C): it then throws a CliError with EXIT.interrupted. */
+  signal?: AbortSignal;
   sensor?: string;
   /** Absent: flows only. */
   detection?: DetectionSetup;
@@ -144,6 +146,7 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
     ...options.flowOptions,
     force: options.force,
     ...(options.sensor !== undefined && { sensor: options.sensor }),
+    ...(options.signal && { signal: options.signal }),
     onFileStart: (_path, index) => {
       file = files[index]!;
       progress.startFile(file, index, files.length);
@@ -177,6 +180,9 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
       } catch (err) {
         if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
         if (err instanceof CaptureError) throw err;
+        if (options.signal?.aborted) {
+          throw new CliError(`interrupted: ${file} was not finished (ingest it again to finish it); the captures before it are stored`, EXIT.interrupted);
+        }
         // The database failed (disk full, I/O): what was committed stays.
         throw new CliError(`${store.path}: ${(err as Error).message}; ingest of ${file} stopped, committed batches kept`, EXIT.store);
       } finally {

@@ -10,6 +10,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
 import { FLOW_FORMATS, type FlowFormat, type FlowWriter, formatFromPath, openFlowWriter } from '../output/formats.js';
+import { onStopSignals } from '../signals.js';
 
 export function builder(y: Argv) {
   return withFlowOptions(y)
@@ -64,20 +65,9 @@ function addStats(sum: RunSummary, s: CaptureStats) {
   sum.evictions += s.evictions;
 }
 
-/** Ctrl-C / SIGTERM stop the capture (open flows are still written); a second one exits at once. */
-function stopOnSignals(capture: Capture): () => void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
-    stopping = true;
-    capture.stop();
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  return () => process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-}
-
 async function drain(capture: Capture, writer: FlowWriter): Promise<void> {
-  const release = stopOnSignals(capture);
+  // Ctrl-C / SIGTERM stop the capture: open flows are still written.
+  const release = onStopSignals(() => capture.stop());
   try {
     for await (const batch of capture) {
       await writer.write(batch);

@@ -9,12 +9,13 @@
 import { DEFAULT_STORE_PATH } from '@mommynet/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 
-import { EXIT, type ExitCode } from '../exit-codes.js';
+import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { openForWriting } from '../store.js';
 import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
 import { expandCaptureArgs } from '../inputs.js';
 import { describeResult, detectionSetup, exitCodeFor, ingestFiles, loadScoring, withDetectionOptions, withModelOptions } from '../ingest-files.js';
 import { ProgressReporter } from '../progress.js';
+import { onStopSignals } from '../signals.js';
 
 export function builder(y: Argv) {
   return withModelOptions(withDetectionOptions(withFlowOptions(y)))
@@ -43,6 +44,8 @@ interface Summary {
   flows: number;
   skipped_packets: number;
   alerts: number;
+  /** Stopped by Ctrl-C or SIGTERM: the captures counted are those finished before. */
+  interrupted: boolean;
   seconds: number;
 }
 
@@ -57,9 +60,12 @@ export async function handler(argv: Args): Promise<void> {
   const store = await openForWriting(argv.db);
   const summary: Summary = {
     db: store.path, captures: files.length, ingested: 0, already_present: 0, damaged: 0, failed: 0,
-    packets: 0, flows: 0, skipped_packets: 0, alerts: 0, seconds: 0,
+    packets: 0, flows: 0, skipped_packets: 0, alerts: 0, interrupted: false, seconds: 0,
   };
   const progress = new ProgressReporter(argv.quiet);
+  // Ctrl-C / SIGTERM: the capture being read is left incomplete, what was read before is committed.
+  const interrupt = new AbortController();
+  const release = onStopSignals(() => interrupt.abort());
   try {
     const ingested = ingestFiles(store, files, {
       flowOptions: flowOptionsFrom(argv),
@@ -68,21 +74,30 @@ export async function handler(argv: Args): Promise<void> {
       detection,
       scoring,
       progress,
+      signal: interrupt.signal,
     });
-    for await (const { result, alerts } of ingested) {
-      summary.alerts += alerts.length;
-      const note = describeResult(result);
-      if (note) process.stderr.write(`mommy-forensics: ${note}\n`);
-      exitCode = Math.max(exitCode, exitCodeFor(result)) as ExitCode;
-      if (result.status === 'complete') summary.ingested++;
-      else if (result.status === 'skipped') summary.already_present++;
-      else if (result.status === 'damaged') summary.damaged++;
-      else summary.failed++;
-      summary.packets += result.packets;
-      summary.flows += result.flows;
-      summary.skipped_packets += result.skipped;
+    try {
+      for await (const { result, alerts } of ingested) {
+        summary.alerts += alerts.length;
+        const note = describeResult(result);
+        if (note) process.stderr.write(`mommy-forensics: ${note}\n`);
+        exitCode = Math.max(exitCode, exitCodeFor(result)) as ExitCode;
+        if (result.status === 'complete') summary.ingested++;
+        else if (result.status === 'skipped') summary.already_present++;
+        else if (result.status === 'damaged') summary.damaged++;
+        else summary.failed++;
+        summary.packets += result.packets;
+        summary.flows += result.flows;
+        summary.skipped_packets += result.skipped;
+      }
+    } catch (err) {
+      if (!(err instanceof CliError && err.exitCode === EXIT.interrupted)) throw err;
+      process.stderr.write(`mommy-forensics: ${err.message}\n`);
+      summary.interrupted = true;
+      exitCode = EXIT.interrupted;
     }
   } finally {
+    release();
     store.close();
     await scoring.flows?.close();
     await scoring.hosts?.close();
@@ -91,7 +106,7 @@ export async function handler(argv: Args): Promise<void> {
   process.stdout.write(
     argv.json
       ? `${JSON.stringify(summary)}\n`
-      : `${summary.captures} captures (${summary.ingested} ingested, ${summary.already_present} already present, ` +
+      : `${summary.interrupted ? 'interrupted: ' : ''}${summary.captures} captures (${summary.ingested} ingested, ${summary.already_present} already present, ` +
           `${summary.damaged} damaged, ${summary.failed} failed): ${summary.packets} packets, ${summary.flows} flows, ` +
           `${summary.skipped_packets} packets skipped, ${summary.alerts} alerts, ${summary.seconds} s -> ${summary.db}\n`,
   );

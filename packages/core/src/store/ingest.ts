@@ -56,6 +56,13 @@ export interface IngestOptions extends FileOptions {
   sensor?: string;
   onProgress?: (progress: IngestProgress) => void;
   /**
+   * Stops the ingest (Ctrl-C): the capture being read is closed at once and
+   * stays `incomplete` (ingesting it again finishes it), the flows of the
+   * captures read before it are committed, and the ingest rejects with the
+   * signal's reason.
+   */
+  signal?: AbortSignal;
+  /**
    * Sees every flow batch (detectors run here). Called as the batch
    * arrives, before it is appended, so that work it hands to other threads
    * runs beside the append; the next batch waits until it has settled.
@@ -118,7 +125,7 @@ async function claimCaptureId(store: Store, existing: ExistingCapture | undefine
 
 /** The options of the capture itself, out of an ingest's. */
 function captureOptionsOf(options: IngestOptions): FileOptions {
-  const { force, commitRows, sensor, onProgress, onBatch, scoreBatch, onFileRead, ...capture } = options;
+  const { force, commitRows, sensor, onProgress, signal, onBatch, scoreBatch, onFileRead, ...capture } = options;
   return capture;
 }
 
@@ -214,7 +221,7 @@ async function findCapture(store: Store, sha256: string): Promise<ExistingCaptur
 }
 
 async function ingestInto(store: Store, commits: FlowCommits, file: string | OpenedCapture, options: IngestOptions): Promise<IngestResult> {
-  const { force = false, sensor = hostname(), onProgress, onBatch, scoreBatch, onFileRead } = options;
+  const { force = false, sensor = hostname(), onProgress, signal, onBatch, scoreBatch, onFileRead } = options;
   const source = typeof file === 'string' ? OpenedCapture.open(file, captureOptionsOf(options)) : file;
   const { path, started } = source;
   const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
@@ -246,6 +253,10 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
     result.error = err as Error;
     return done();
   }
+  if (signal?.aborted) {
+    capture.close();
+    throw signal.reason;
+  }
   let existing = await findCapture(store, digest);
   if (existing && commits.holds(existing.capture_id)) {
     // The same file earlier in this ingest, its last flows not committed yet: commit them first.
@@ -261,6 +272,9 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
   result.captureId = captureId;
 
   let failure: Error | undefined;
+  const stopReading = () => capture.close(); // the batch being awaited settles as the end
+  signal?.addEventListener('abort', stopReading, { once: true });
+  if (signal?.aborted) stopReading();
   try {
     for await (const batch of capture) {
       const info = capture.info();
@@ -282,8 +296,11 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
     }
     failure = err;
   } finally {
+    signal?.removeEventListener('abort', stopReading);
     capture.close();
   }
+  // Read only in part: the row stays 'incomplete', and what was appended is removed when it is ingested again.
+  signal?.throwIfAborted();
 
   const s = capture.stats();
   const info = capture.info();
