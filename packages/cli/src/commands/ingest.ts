@@ -28,7 +28,14 @@ export function builder(y: Argv) {
     .option('detect', { type: 'boolean', default: true, describe: 'Run the rule detectors and store their alerts (--no-detect: skip them)' })
     .example('$0 ingest trace.pcap', 'into ./mommy.duckdb')
     .example("$0 ingest /var/captures 'old/**/*.pcap.gz' --db cases/incident-42.duckdb", 'a directory and a glob')
-    .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote');
+    .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote')
+    .epilogue(
+      'Ctrl-C stops cleanly: the captures read so far are stored, the one being read is left\n' +
+        'incomplete, and ingesting the same files again finishes it. A second Ctrl-C exits at once.\n\n' +
+        'Exit status: 0 success (also when captures were already present); 2 a capture could not be\n' +
+        'opened; 3 a capture is damaged (what was read is stored); 6 the database could not be opened\n' +
+        'or written; 130 interrupted.',
+    );
 }
 
 type Args = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
