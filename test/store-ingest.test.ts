@@ -4,7 +4,7 @@
  * holds a locked database.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, createReadStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import {
   STORE_SCHEMA_VERSION,
   type Store,
 } from '@mommynet/core';
-import { arpFrame, udpExchange, udpFrame } from '@mommynet/core/synth';
+import { arpFrame, ethernetFrame, udpExchange, udpFrame } from '@mommynet/core/synth';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CLI, runCli } from './support/cli.js';
@@ -267,6 +267,37 @@ describe('commits', () => {
     const arp = await one.all(`SELECT count(*) AS n FROM flows WHERE proto IS NULL AND community_id IS NULL`);
     expect(arp).toEqual([{ n: 1800n }]);
     expect(await stored(store)).toEqual(await stored(one));
+  });
+
+  it('write every column of the captures they complete, several in one statement', async () => {
+    const t0 = 1_700_000_000_000_000;
+    const lldp = ethernetFrame({ ethertype: 0x88cc, payload: new Uint8Array(40) });
+    const query = (i: number) => udpFrame({ src: `10.7.0.${i}`, dst: '192.0.2.1', srcPort: 5000, dstPort: 53 });
+    const first = writeCapture([query(1), lldp, query(2)], t0, 250_000);
+    const whole = writeCapture([query(3), query(4), query(5)], t0 + 10_000_000, 1000);
+    const damaged = join(dir, 'cut-in-last-record.pcap');
+    const bytes = readFileSync(whole);
+    writeFileSync(damaged, bytes.subarray(0, bytes.length - 10));
+    const store = await open();
+    const results: IngestResult[] = [];
+    for await (const r of ingestCaptures(store, [first, damaged])) results.push(r);
+    expect(results.map((r) => r.status)).toEqual(['complete', 'damaged']);
+    const rows = await store.all(
+      `SELECT path, format, link_types, epoch_us(first_packet) AS first_us, epoch_us(last_packet) AS last_us, packets, decoded,
+         skipped, skipped_by_reason::VARCHAR AS reasons, flows, status, error, ingest_finished >= ingest_started AS finished
+       FROM captures ORDER BY capture_id`,
+    );
+    expect(rows).toEqual([
+      {
+        path: first, format: 'pcap', link_types: [1], first_us: BigInt(t0), last_us: BigInt(t0 + 500_000), packets: 3n, decoded: 2n,
+        skipped: 1n, reasons: '{"not_ip":1}', flows: 2n, status: 'complete', error: null, finished: true,
+      },
+      {
+        path: damaged, format: 'pcap', link_types: [1], first_us: BigInt(t0 + 10_000_000), last_us: BigInt(t0 + 10_001_000), packets: 2n, decoded: 2n,
+        skipped: 0n, reasons: '{}', flows: 2n, status: 'damaged', error: results[1]!.error!.message, finished: true,
+      },
+    ]);
+    expect(results[1]!.error!.message).toMatch(/cut-in-last-record\.pcap: file ends inside a record/);
   });
 
   it('of a file given twice: the second finds the first stored, forced or not', async () => {

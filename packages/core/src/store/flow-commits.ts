@@ -9,32 +9,36 @@
  * more CPU and a database half as big again as the same flows in one file
  * (docs/benchmarks.md, "Several captures").
  *
- * A capture is marked done in `captures` (its `finish`) only after the
- * commit holding its last flows: until then it reads `incomplete`, and an
- * ingest cut off before that commit ingests it again.
+ * A capture's row in `captures` says what was read (`complete` or
+ * `damaged`) only after the commit holding its last flows: until then it
+ * reads `incomplete`, and an ingest cut off before that commit ingests it
+ * again. The captures a commit completes are written in one statement.
  *
  * @example
  * const commits = await FlowCommits.open(store);
  * await commits.append(batch, captureId);
- * await commits.captureDone(captureId, () => markComplete(captureId));
- * await commits.close(); // commits the rest, then marks its captures
+ * await commits.captureDone({ id: captureId, status: 'complete', packets, ... });
+ * await commits.close(); // commits the rest, then writes its captures' rows
  * @module
  */
 import type { RecordBatch } from 'apache-arrow';
 
 import { APPENDER_FLUSH_ROWS, COMMIT_ROWS, FlowAppender } from './append.js';
+import { type CaptureRead, markCapturesRead } from './captures-table.js';
 import type { Store } from './database.js';
 
 export class FlowCommits {
+  readonly #store: Store;
   readonly #appender: FlowAppender;
   readonly #commitRows: number;
   #pendingRows = 0;
   /** Captures with flows appended and not yet committed. */
   readonly #pendingCaptures = new Set<number>();
-  /** What to do once the pending flows are committed: mark captures read through. */
-  #afterCommit: (() => Promise<void>)[] = [];
+  /** Captures read through whose last flows are pending: their rows are written after the commit. */
+  #readThrough: CaptureRead[] = [];
 
-  private constructor(appender: FlowAppender, commitRows: number) {
+  private constructor(store: Store, appender: FlowAppender, commitRows: number) {
+    this.#store = store;
     this.#appender = appender;
     this.#commitRows = commitRows;
   }
@@ -43,7 +47,7 @@ export class FlowCommits {
   static async open(store: Store, commitRows = COMMIT_ROWS): Promise<FlowCommits> {
     if (!Number.isInteger(commitRows) || commitRows < 1 || commitRows > APPENDER_FLUSH_ROWS)
       throw new RangeError(`commitRows must be an integer from 1 to ${APPENDER_FLUSH_ROWS}, not ${commitRows}`);
-    return new FlowCommits(await FlowAppender.create(store.connection), commitRows);
+    return new FlowCommits(store, await FlowAppender.create(store.connection), commitRows);
   }
 
   /** Appends a batch of `captureId`'s flows, committing each time a commit's worth is pending. */
@@ -64,23 +68,23 @@ export class FlowCommits {
   }
 
   /**
-   * Says every flow of `captureId` has been appended: `finish` (which marks
-   * it in `captures`) runs now if they are all committed, else after the
-   * commit that holds the last of them.
+   * Says every flow of capture `read.id` has been appended: its row is
+   * written now if they are all committed, else after the commit that holds
+   * the last of them.
    */
-  async captureDone(captureId: number, finish: () => Promise<void>): Promise<void> {
-    if (this.holds(captureId)) this.#afterCommit.push(finish);
-    else await finish();
+  async captureDone(read: CaptureRead): Promise<void> {
+    if (this.holds(read.id)) this.#readThrough.push(read);
+    else await markCapturesRead(this.#store, [read]);
   }
 
-  /** Commits the pending flows, then marks the captures that were waiting for it. */
+  /** Commits the pending flows, then writes the rows of the captures that were waiting for it. */
   async commit(): Promise<void> {
     if (this.#pendingRows > 0) this.#appender.commit();
     this.#pendingRows = 0;
     this.#pendingCaptures.clear();
-    const waiting = this.#afterCommit;
-    this.#afterCommit = [];
-    for (const finish of waiting) await finish();
+    const readThrough = this.#readThrough;
+    this.#readThrough = [];
+    await markCapturesRead(this.#store, readThrough);
   }
 
   /** Commits what is pending and ends. */

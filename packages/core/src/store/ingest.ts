@@ -26,6 +26,7 @@ import { CaptureError } from '../errors.js';
 import { fileSha256 } from '../file-sha256.js';
 import type { FileOptions } from '../options.js';
 import { COMMIT_ROWS } from './append.js';
+import { claimCaptureId, findCapture } from './captures-table.js';
 import type { Store } from './database.js';
 import { FlowCommits } from './flow-commits.js';
 import type { CaptureStatus } from './schema.js';
@@ -96,31 +97,6 @@ export interface IngestResult {
   error?: Error;
   /** For skipped: why. */
   note?: string;
-}
-
-interface ExistingCapture {
-  capture_id: number;
-  status: CaptureStatus;
-}
-
-/** The capture_id to write under, after removing what an earlier attempt left. */
-async function claimCaptureId(store: Store, existing: ExistingCapture | undefined, row: Record<string, unknown>): Promise<number> {
-  if (existing) {
-    await store.run('DELETE FROM flows WHERE capture_id = $id', { id: existing.capture_id });
-    await store.run('DELETE FROM alerts WHERE capture_id = $id', { id: existing.capture_id });
-    await store.run(
-      `UPDATE captures SET path = $path, size = $size, status = 'incomplete', error = NULL, sensor = $sensor,
-         ingest_started = now()::TIMESTAMP, ingest_finished = NULL WHERE capture_id = $id`,
-      { path: row.path, size: row.size, sensor: row.sensor, id: existing.capture_id },
-    );
-    return existing.capture_id;
-  }
-  const rows = await store.all<{ capture_id: number }>(
-    `INSERT INTO captures (path, size, sha256, status, sensor, ingest_started)
-     VALUES ($path, $size, $sha256, 'incomplete', $sensor, now()::TIMESTAMP) RETURNING capture_id`,
-    row,
-  );
-  return rows[0]!.capture_id;
 }
 
 /** The options of the capture itself, out of an ingest's. */
@@ -211,15 +187,6 @@ async function closeCommits(commits: FlowCommits, failed: boolean): Promise<void
   await commits.close().catch(() => {});
 }
 
-/** The store's capture of this SHA-256, if any. */
-async function findCapture(store: Store, sha256: string): Promise<ExistingCapture | undefined> {
-  const [existing] = await store.all<ExistingCapture>(
-    'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
-    { sha: sha256 },
-  );
-  return existing;
-}
-
 async function ingestInto(store: Store, commits: FlowCommits, file: string | OpenedCapture, options: IngestOptions): Promise<IngestResult> {
   const { force = false, sensor = hostname(), onProgress, signal, onBatch, scoreBatch, onFileRead } = options;
   const source = typeof file === 'string' ? OpenedCapture.open(file, captureOptionsOf(options)) : file;
@@ -308,7 +275,7 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
   result.status = failure ? 'damaged' : 'complete';
   result.error = failure;
   // Written once the capture's last flows are committed: until then it reads 'incomplete'.
-  const read = {
+  await commits.captureDone({
     id: captureId,
     format: info.format,
     link_types: `[${info.linktypes.join(',')}]`,
@@ -319,21 +286,9 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
     skipped: s.skipped,
     reasons: JSON.stringify(s.skippedByReason),
     flows: result.flows,
-    status: result.status,
+    status: failure ? 'damaged' : 'complete',
     error: failure?.message ?? null,
-  };
-  const markRead = async () => {
-    await store.run(
-      `UPDATE captures SET format = $format, link_types = $link_types::USMALLINT[],
-         first_packet = CASE WHEN $packets > 0 THEN make_timestamp($first) END,
-         last_packet = CASE WHEN $packets > 0 THEN make_timestamp($last) END,
-         packets = $packets, decoded = $decoded, skipped = $skipped, skipped_by_reason = $reasons::JSON,
-         flows = $flows, status = $status, error = $error, ingest_finished = now()::TIMESTAMP
-       WHERE capture_id = $id`,
-      read,
-    );
-  };
-  await commits.captureDone(captureId, markRead);
+  });
   return done();
 }
 

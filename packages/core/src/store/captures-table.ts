@@ -1,0 +1,88 @@
+/**
+ * The ingest's reads and writes of the `captures` table: finding a file by
+ * its SHA-256, claiming a capture_id for it, and writing what was read once
+ * its flows are committed. The last is one statement for every capture a
+ * commit completes: a directory of small rotated captures completes
+ * hundreds in one commit, and a statement costs about a millisecond and a
+ * half, more than such a capture's flows.
+ * @module
+ */
+import type { Store } from './database.js';
+import type { CaptureStatus } from './schema.js';
+
+export interface ExistingCapture {
+  capture_id: number;
+  status: CaptureStatus;
+}
+
+/** The store's capture of this SHA-256, if any. */
+export async function findCapture(store: Store, sha256: string): Promise<ExistingCapture | undefined> {
+  const [existing] = await store.all<ExistingCapture>(
+    'SELECT capture_id, status FROM captures WHERE sha256 = $sha ORDER BY capture_id LIMIT 1',
+    { sha: sha256 },
+  );
+  return existing;
+}
+
+/** The capture_id to write a file's flows under, as `incomplete`, after removing what an earlier attempt left. */
+export async function claimCaptureId(
+  store: Store,
+  existing: ExistingCapture | undefined,
+  row: { path: string; size: number; sha256: string; sensor: string },
+): Promise<number> {
+  if (existing) {
+    await store.run('DELETE FROM flows WHERE capture_id = $id', { id: existing.capture_id });
+    await store.run('DELETE FROM alerts WHERE capture_id = $id', { id: existing.capture_id });
+    await store.run(
+      `UPDATE captures SET path = $path, size = $size, status = 'incomplete', error = NULL, sensor = $sensor,
+         ingest_started = now()::TIMESTAMP, ingest_finished = NULL WHERE capture_id = $id`,
+      { path: row.path, size: row.size, sensor: row.sensor, id: existing.capture_id },
+    );
+    return existing.capture_id;
+  }
+  const rows = await store.all<{ capture_id: number }>(
+    `INSERT INTO captures (path, size, sha256, status, sensor, ingest_started)
+     VALUES ($path, $size, $sha256, 'incomplete', $sensor, now()::TIMESTAMP) RETURNING capture_id`,
+    row,
+  );
+  return rows[0]!.capture_id;
+}
+
+/** What reading a capture found, for its `captures` row. */
+export interface CaptureRead {
+  id: number;
+  format: string;
+  /** LINKTYPE_ numbers, as a list literal: "[1,113]". */
+  link_types: string;
+  /** First and last packet, microseconds since the epoch (ignored without packets). */
+  first: number;
+  last: number;
+  packets: number;
+  decoded: number;
+  skipped: number;
+  /** skipped_by_reason as a JSON object. */
+  reasons: string;
+  flows: number;
+  status: Extract<CaptureStatus, 'complete' | 'damaged'>;
+  error: string | null;
+}
+
+const READ_ROW = JSON.stringify({
+  id: 'UINTEGER', format: 'VARCHAR', link_types: 'VARCHAR', first: 'BIGINT', last: 'BIGINT', packets: 'UBIGINT',
+  decoded: 'UBIGINT', skipped: 'UBIGINT', reasons: 'VARCHAR', flows: 'UBIGINT', status: 'VARCHAR', error: 'VARCHAR',
+});
+
+/** Writes what was read into the captures' rows, ending their ingest: one statement for all. */
+export async function markCapturesRead(store: Store, reads: readonly CaptureRead[]): Promise<void> {
+  if (reads.length === 0) return;
+  await store.run(
+    `UPDATE captures SET format = r.format, link_types = r.link_types::USMALLINT[],
+       first_packet = CASE WHEN r.packets > 0 THEN make_timestamp(r.first) END,
+       last_packet = CASE WHEN r.packets > 0 THEN make_timestamp(r.last) END,
+       packets = r.packets, decoded = r.decoded, skipped = r.skipped, skipped_by_reason = r.reasons::JSON,
+       flows = r.flows, status = r.status, error = r.error, ingest_finished = now()::TIMESTAMP
+     FROM (SELECT unnest(from_json($reads::JSON, '[${READ_ROW}]'), recursive := true)) r
+     WHERE captures.capture_id = r.id`,
+    { reads: JSON.stringify(reads) },
+  );
+}
