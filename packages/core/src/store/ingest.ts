@@ -26,7 +26,7 @@ import { CaptureError } from '../errors.js';
 import { fileSha256 } from '../file-sha256.js';
 import type { FileOptions } from '../options.js';
 import { COMMIT_ROWS } from './append.js';
-import { claimCaptureId, findCapture } from './captures-table.js';
+import { findCapture, insertCapture, reclaimCapture } from './captures-table.js';
 import type { Store } from './database.js';
 import { FlowCommits } from './flow-commits.js';
 import type { CaptureStatus } from './schema.js';
@@ -224,18 +224,24 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
     capture.close();
     throw signal.reason;
   }
-  let existing = await findCapture(store, digest);
-  if (existing && commits.holds(existing.capture_id)) {
-    // The same file earlier in this ingest, its last flows not committed yet: commit them first.
-    await commits.commit();
-    existing = await findCapture(store, digest);
+  const row = { path, size, sha256: digest, sensor };
+  // A file the store does not hold gets its row in one statement; one it holds is looked at first.
+  let captureId = await insertCapture(store, row);
+  if (captureId === undefined) {
+    // insertCapture found it there, and this connection is the store's only writer.
+    let existing = (await findCapture(store, digest))!;
+    if (commits.holds(existing.capture_id)) {
+      // The same file earlier in this ingest, its last flows not committed yet: commit them first.
+      await commits.commit();
+      existing = (await findCapture(store, digest))!;
+    }
+    if (existing.status !== 'incomplete' && !force) {
+      capture.close();
+      Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
+      return done();
+    }
+    captureId = await reclaimCapture(store, existing.capture_id, row);
   }
-  if (existing && existing.status !== 'incomplete' && !force) {
-    capture.close();
-    Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
-    return done();
-  }
-  const captureId = await claimCaptureId(store, existing, { path, size, sha256: digest, sensor });
   result.captureId = captureId;
 
   let failure: Error | undefined;
