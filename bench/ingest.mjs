@@ -11,6 +11,8 @@
  *    their own) and by ingestCaptures, which reads each next file while the
  *    one before is appended and commits the files' flows a row group at a
  *    time; the two take turns; with the size of the database each leaves;
+ *    then --small captures of 100 packets each (a sensor rotating every few
+ *    seconds): ingestCaptures against reading them (flows only), per file;
  * 4. the store grown to >= --flows rows (copies of the ingested flows, each
  *    shifted by a day), then every saved query, with its defaults, through
  *    the same read-only session `mommy-forensics query --saved` uses
@@ -30,7 +32,7 @@ const TARGET_QUERY_SECONDS = 1;
 
 
 async function main() {
-  const opts = parseOptions(process.argv.slice(2), { packets: 5_000_000, runs: 3, files: 16, flows: 10_000_000, out: path.join(REPO, 'bench', 'out') });
+  const opts = parseOptions(process.argv.slice(2), { packets: 5_000_000, runs: 3, files: 16, small: 1000, flows: 10_000_000, out: path.join(REPO, 'bench', 'out') });
   const core = await loadCore();
   fs.mkdirSync(opts.out, { recursive: true });
   const cap = makeCapture({ packets: opts.packets, out: path.join(opts.out, 'bench.pcap'), log });
@@ -83,6 +85,28 @@ async function main() {
     many.together = Math.min(many.together, together.seconds);
     many.oneByOneBytes = one.bytes;
     many.togetherBytes = together.bytes;
+  }
+
+  log(`${opts.small} small captures`);
+  const smallParts = splitCapture(cap.path, opts.small, { packets: opts.small * 100, outDir: path.join(opts.out, `split-small-${opts.small}`), log });
+  const smallFlowsOnly = async () => {
+    const t = performance.now();
+    for (const part of smallParts) for await (const b of core.Capture.openFile(part)) b.numRows;
+    return (performance.now() - t) / 1000;
+  };
+  const smallIngest = async () => {
+    removeDb(manyDb);
+    const store = await core.openStore(manyDb);
+    const t = performance.now();
+    for await (const r of core.ingestCaptures(store, smallParts)) if (r.status !== 'complete') throw new Error(`${r.path}: ingest ended ${r.status}: ${r.error?.message}`);
+    const s = (performance.now() - t) / 1000;
+    store.close();
+    return s;
+  };
+  const small = { flowsOnly: Infinity, ingest: Infinity };
+  for (let r = 0; r < opts.runs; r++) {
+    small.flowsOnly = Math.min(small.flowsOnly, await smallFlowsOnly());
+    small.ingest = Math.min(small.ingest, await smallIngest());
   }
   removeDb(manyDb);
 
@@ -143,6 +167,8 @@ async function main() {
         ['ingest into DuckDB (ingestCapture)', ingest.toFixed(2), fmtInt(pps(ingest)), fmtInt(flows / copies / ingest)],
         [`${opts.files} captures, one by one (ingestCapture)`, many.oneByOne.toFixed(2), fmtInt(pps(many.oneByOne)), ''],
         [`${opts.files} captures, together (ingestCaptures)`, many.together.toFixed(2), fmtInt(pps(many.together)), ''],
+        [`${opts.small} captures of 100 packets, flows only`, small.flowsOnly.toFixed(2), fmtInt((opts.small * 100) / small.flowsOnly), ''],
+        [`${opts.small} captures of 100 packets, ingestCaptures`, small.ingest.toFixed(2), fmtInt((opts.small * 100) / small.ingest), ''],
       ],
       ['l', 'r', 'r', 'r'],
     ),
@@ -150,6 +176,8 @@ async function main() {
     `ingest / flows only: ${ratio.toFixed(2)}`,
     `${opts.files} captures, one by one / together: ${(many.oneByOne / many.together).toFixed(2)}; ` +
       `database ${fmtInt(many.oneByOneBytes / 1e6)} MB one by one, ${fmtInt(many.togetherBytes / 1e6)} MB together`,
+    `${opts.small} captures of 100 packets: ${((small.ingest / opts.small) * 1000).toFixed(1)} ms each to ingest, ` +
+      `${((small.flowsOnly / opts.small) * 1000).toFixed(1)} ms each to read (ingest / flows only: ${(small.flowsOnly / small.ingest).toFixed(2)})`,
     '',
     `saved queries over ${fmtInt(flows)} flows (store grown in ${growSeconds.toFixed(1)} s), defaults${host ? `, host = ${host}` : ''}:`,
     table(['query', 'rows', 'seconds'], queries.map((q) => [q.name, fmtInt(q.rows), q.seconds.toFixed(3)]), ['l', 'r', 'r']),
@@ -162,7 +190,7 @@ async function main() {
   ].join('\n');
   console.log(out);
   const json = path.join(opts.out, `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(json, JSON.stringify({ machine: m, capture: cap, flowsOnly, ingest, ratio, files: opts.files, many, flows, queries }, null, 2));
+  fs.writeFileSync(json, JSON.stringify({ machine: m, capture: cap, flowsOnly, ingest, ratio, files: opts.files, many, small: { files: opts.small, ...small }, flows, queries }, null, 2));
   console.log(`\nresults: ${path.relative(REPO, json)}`);
   removeDb(db);
 }

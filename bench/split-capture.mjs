@@ -16,7 +16,7 @@ const RECORD_HEADER = 16;
 export function splitCapture(source, parts, { packets, outDir, log = () => {} }) {
   const st = fs.statSync(source);
   const sidecar = path.join(outDir, 'parts.json');
-  const want = { source: path.basename(source), size: st.size, mtimeMs: st.mtimeMs, parts };
+  const want = { source: path.basename(source), size: st.size, mtimeMs: st.mtimeMs, parts, packets };
   try {
     const had = JSON.parse(fs.readFileSync(sidecar, 'utf8'));
     const same = Object.entries(want).every(([k, v]) => had[k] === v) &&
@@ -36,7 +36,7 @@ export function splitCapture(source, parts, { packets, outDir, log = () => {} })
     const count = Math.floor(((k + 1) * packets) / parts) - Math.floor((k * packets) / parts);
     const start = at;
     for (let i = 0; i < count && at < bytes.length; i++) at += RECORD_HEADER + bytes.readUInt32LE(at + 8);
-    const name = `part-${String(k).padStart(2, '0')}.pcap`;
+    const name = `part-${String(k).padStart(Math.max(2, String(parts - 1).length), '0')}.pcap`;
     fs.writeFileSync(path.join(outDir, name), Buffer.concat([header, bytes.subarray(start, at)]));
     files.push({ name, size: GLOBAL_HEADER + at - start });
   }
