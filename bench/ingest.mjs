@@ -64,13 +64,14 @@ async function main() {
   log(`${opts.files} captures`);
   const parts = splitCapture(cap.path, opts.files, { packets, outDir: path.join(opts.out, `split-${opts.files}`), log });
   const manyDb = path.join(opts.out, 'ingest-many.duckdb');
-  const ingestMany = async (ahead) => {
+  /** Seconds and database bytes of ingesting `files` one by one (ingestCapture each) or together (ingestCaptures). */
+  const ingestMany = async (files, together) => {
     removeDb(manyDb);
     const store = await core.openStore(manyDb);
     const t = performance.now();
     const results = [];
-    if (ahead) for await (const r of core.ingestCaptures(store, parts)) results.push(r);
-    else for (const part of parts) results.push(await core.ingestCapture(store, part));
+    if (together) for await (const r of core.ingestCaptures(store, files)) results.push(r);
+    else for (const file of files) results.push(await core.ingestCapture(store, file));
     const s = (performance.now() - t) / 1000;
     store.close();
     const bad = results.find((r) => r.status !== 'complete');
@@ -79,8 +80,8 @@ async function main() {
   };
   const many = { oneByOne: Infinity, together: Infinity, oneByOneBytes: 0, togetherBytes: 0 };
   for (let r = 0; r < opts.runs; r++) {
-    const one = await ingestMany(false);
-    const together = await ingestMany(true);
+    const one = await ingestMany(parts, false);
+    const together = await ingestMany(parts, true);
     many.oneByOne = Math.min(many.oneByOne, one.seconds);
     many.together = Math.min(many.together, together.seconds);
     many.oneByOneBytes = one.bytes;
@@ -94,19 +95,10 @@ async function main() {
     for (const part of smallParts) for await (const b of core.Capture.openFile(part)) b.numRows;
     return (performance.now() - t) / 1000;
   };
-  const smallIngest = async () => {
-    removeDb(manyDb);
-    const store = await core.openStore(manyDb);
-    const t = performance.now();
-    for await (const r of core.ingestCaptures(store, smallParts)) if (r.status !== 'complete') throw new Error(`${r.path}: ingest ended ${r.status}: ${r.error?.message}`);
-    const s = (performance.now() - t) / 1000;
-    store.close();
-    return s;
-  };
   const small = { flowsOnly: Infinity, ingest: Infinity };
   for (let r = 0; r < opts.runs; r++) {
     small.flowsOnly = Math.min(small.flowsOnly, await smallFlowsOnly());
-    small.ingest = Math.min(small.ingest, await smallIngest());
+    small.ingest = Math.min(small.ingest, (await ingestMany(smallParts, true)).seconds);
   }
   removeDb(manyDb);
 

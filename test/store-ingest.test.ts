@@ -43,6 +43,13 @@ async function open(path = dbPath()) {
   return s;
 }
 
+/** Every stored flow and capture, without the times of the ingest itself. */
+async function contents(store: Store) {
+  const flows = await store.all(`SELECT * EXCLUDE (capture_id) FROM flows ORDER BY capture_id, rowid`);
+  const caps = await store.all(`SELECT capture_id, path, size, sha256, status, packets, flows FROM captures ORDER BY capture_id`);
+  return { flows, caps };
+}
+
 /** Database values in the shape flowRecords gives (numbers, µs, bytes). */
 function normalize(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
@@ -176,13 +183,6 @@ describe('several captures', () => {
     writeCapture(Array.from({ length: 3000 }, (_, i) => udpFrame({ src: `10.${k}.${i >> 8}.${i & 255}`, dst: '192.0.2.1', srcPort: 5000, dstPort: 53 })), 1_700_000_000_000_000 + k * 1e9, 10_000),
   );
 
-  /** Every stored flow and capture, without the times of the ingest itself. */
-  async function contents(store: Store) {
-    const flows = await store.all(`SELECT * EXCLUDE (capture_id) FROM flows ORDER BY capture_id, rowid`);
-    const caps = await store.all(`SELECT capture_id, path, size, sha256, status, packets, flows FROM captures ORDER BY capture_id`);
-    return { flows, caps };
-  }
-
   it('stores what ingesting them one by one stores, and reads each next file while the one before is appended', async () => {
     const one = await open();
     for (const f of captures) await ingestCapture(one, f, { batchRows: 1000 });
@@ -263,10 +263,9 @@ describe('commits', () => {
     expect(await counts(store)).toEqual({ rows: 9000, status: ['complete', 'complete', 'complete'] });
     const one = await open();
     for (const f of captures) await ingestCapture(one, f);
-    const stored = (s: Store) => s.all(`SELECT * EXCLUDE (capture_id) FROM flows ORDER BY capture_id, rowid`);
     const arp = await one.all(`SELECT count(*) AS n FROM flows WHERE proto IS NULL AND community_id IS NULL`);
     expect(arp).toEqual([{ n: 1800n }]);
-    expect(await stored(store)).toEqual(await stored(one));
+    expect(await contents(store)).toEqual(await contents(one));
   });
 
   it('write every column of the captures they complete, several in one statement', async () => {

@@ -278,7 +278,8 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
   const s = capture.stats();
   const info = capture.info();
   Object.assign(result, { packets: s.packets, decoded: s.decoded, skipped: s.skipped });
-  result.status = failure ? 'damaged' : 'complete';
+  const status = failure ? 'damaged' : 'complete';
+  result.status = status;
   result.error = failure;
   // Written once the capture's last flows are committed: until then it reads 'incomplete'.
   await commits.captureDone({
@@ -292,7 +293,7 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
     skipped: s.skipped,
     reasons: JSON.stringify(s.skippedByReason),
     flows: result.flows,
-    status: failure ? 'damaged' : 'complete',
+    status,
     error: failure?.message ?? null,
   });
   return done();
