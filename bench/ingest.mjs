@@ -11,6 +11,8 @@
  *    their own) and by ingestCaptures, which reads each next file while the
  *    one before is appended and commits the files' flows a row group at a
  *    time; the two take turns; with the size of the database each leaves;
+ *    then the same files ingested again (a sensor's directory, by cron):
+ *    touched (hashed, found stored) against unchanged (skipped unread);
  *    then --small captures of 100 packets each (a sensor rotating every few
  *    seconds): ingestCaptures against reading them (flows only), per file;
  * 4. the store grown to >= --flows rows (copies of the ingested flows, each
@@ -88,6 +90,24 @@ async function main() {
     many.togetherBytes = together.bytes;
   }
 
+  log(`${opts.files} captures ingested again`);
+  /** Seconds to ingest `parts` again into the database that holds them, every one skipped. */
+  const ingestAgain = async () => {
+    const store = await core.openStore(manyDb);
+    const t = performance.now();
+    for await (const r of core.ingestCaptures(store, parts)) if (r.status !== 'skipped') throw new Error(`${r.path}: ingested again (${r.status})`);
+    const s = (performance.now() - t) / 1000;
+    store.close();
+    return s;
+  };
+  const again = { touched: Infinity, unchanged: Infinity };
+  for (let r = 0; r < opts.runs; r++) {
+    const now = new Date();
+    for (const part of parts) fs.utimesSync(part, now, now);
+    again.touched = Math.min(again.touched, await ingestAgain()); // notes the new times
+    again.unchanged = Math.min(again.unchanged, await ingestAgain());
+  }
+
   log(`${opts.small} small captures`);
   const smallParts = splitCapture(cap.path, opts.small, { packets: opts.small * 100, outDir: path.join(opts.out, `split-small-${opts.small}`), log });
   const smallFlowsOnly = async () => {
@@ -159,6 +179,8 @@ async function main() {
         ['ingest into DuckDB (ingestCapture)', ingest.toFixed(2), fmtInt(pps(ingest)), fmtInt(flows / copies / ingest)],
         [`${opts.files} captures, one by one (ingestCapture)`, many.oneByOne.toFixed(2), fmtInt(pps(many.oneByOne)), ''],
         [`${opts.files} captures, together (ingestCaptures)`, many.together.toFixed(2), fmtInt(pps(many.together)), ''],
+        [`${opts.files} captures again, touched (hashed)`, again.touched.toFixed(3), '', ''],
+        [`${opts.files} captures again, unchanged (not read)`, again.unchanged.toFixed(3), '', ''],
         [`${opts.small} captures of 100 packets, flows only`, small.flowsOnly.toFixed(2), fmtInt((opts.small * 100) / small.flowsOnly), ''],
         [`${opts.small} captures of 100 packets, ingestCaptures`, small.ingest.toFixed(2), fmtInt((opts.small * 100) / small.ingest), ''],
       ],
@@ -168,6 +190,7 @@ async function main() {
     `ingest / flows only: ${ratio.toFixed(2)}`,
     `${opts.files} captures, one by one / together: ${(many.oneByOne / many.together).toFixed(2)}; ` +
       `database ${fmtInt(many.oneByOneBytes / 1e6)} MB one by one, ${fmtInt(many.togetherBytes / 1e6)} MB together`,
+    `${opts.files} captures ingested again: touched / unchanged: ${(again.touched / again.unchanged).toFixed(0)}`,
     `${opts.small} captures of 100 packets: ${((small.ingest / opts.small) * 1000).toFixed(1)} ms each to ingest, ` +
       `${((small.flowsOnly / opts.small) * 1000).toFixed(1)} ms each to read (ingest / flows only: ${(small.flowsOnly / small.ingest).toFixed(2)})`,
     '',
@@ -182,7 +205,7 @@ async function main() {
   ].join('\n');
   console.log(out);
   const json = path.join(opts.out, `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(json, JSON.stringify({ machine: m, capture: cap, flowsOnly, ingest, ratio, files: opts.files, many, small: { files: opts.small, ...small }, flows, queries }, null, 2));
+  fs.writeFileSync(json, JSON.stringify({ machine: m, capture: cap, flowsOnly, ingest, ratio, files: opts.files, many, again, small: { files: opts.small, ...small }, flows, queries }, null, 2));
   console.log(`\nresults: ${path.relative(REPO, json)}`);
   removeDb(db);
 }

@@ -198,5 +198,16 @@ export interface NativeExtractResult {
  * output_failed); the output may then be left partly written.
  */
 export function extractPackets(inputs: NativeExtractInput[], outputPath: string): Promise<NativeExtractResult>;
-/** The file's SHA-256 in lower-case hex, computed on a thread of Node's pool. Rejects with a NativeCaptureError (open_failed). */
-export function sha256File(path: string): Promise<string>;
+export interface NativeFileDigests {
+  /** Of the whole file, or of its first `length` bytes (all of a shorter file). */
+  sha256: string;
+  /** Of the first `prefixLength` bytes, when asked for and the bytes hashed reach that far. */
+  prefixSha256?: string;
+}
+
+/**
+ * The file's SHA-256 in lower-case hex, computed on a thread of Node's pool:
+ * of its first `length` bytes when given, and also of its first
+ * `prefixLength`. Rejects with a NativeCaptureError (open_failed).
+ */
+export function sha256File(path: string, length?: number, prefixLength?: number): Promise<NativeFileDigests>;

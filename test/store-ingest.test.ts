@@ -4,7 +4,7 @@
  * holds a locked database.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import {
   CaptureError,
   FLOW_COLUMNS,
+  fileDigests,
   fileSha256,
   ingestCapture,
   ingestCaptures,
@@ -211,11 +212,13 @@ describe('several captures', () => {
 
   it('reads an opened capture ahead of its ingest, and a file that cannot be opened fails in its turn', async () => {
     const ahead = OpenedCapture.open(captures[0]!, { batchRows: 1000 });
-    const { capture, digest } = ahead.opened;
+    const opened = ahead.opened;
+    if (!('capture' in opened)) throw new Error('a new file is read');
+    const { capture, digests } = opened;
     const t0 = performance.now();
     while (!capture.info().finished && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
     expect(capture.info().finished).toBe(true); // no batch taken yet: all three wait in its queue
-    expect(await digest).toBe(await fileSha256(captures[0]!));
+    expect((await digests).sha256).toBe(await fileSha256(captures[0]!));
     const store = await open();
     expect(await ingestCapture(store, ahead)).toMatchObject({ status: 'complete', flows: 3000, packets: 3000 });
 
@@ -319,6 +322,117 @@ describe('commits', () => {
   });
 });
 
+describe('a directory ingested again', () => {
+  // Files of one-datagram flows from subnet 10.k, each flow its own.
+  const flowsFrom = (k: number, n: number, t0 = 1_700_000_000_000_000) =>
+    readFileSync(writeCapture(Array.from({ length: n }, (_, i) => udpFrame({ src: `10.${k}.${i >> 8}.${i & 255}`, dst: '192.0.2.1', srcPort: 5000, dstPort: 53 })), t0, 10_000));
+  const T = 1_700_000_000; // a whole second, given as a file's modification time
+  /** Writes `bytes` to `path`, its modification time `mtime` (seconds) when given. */
+  function place(path: string, bytes: Buffer, mtime?: number): string {
+    writeFileSync(path, bytes);
+    if (mtime !== undefined) utimesSync(path, mtime, mtime);
+    return path;
+  }
+  async function ingestAll(store: Store, files: string[], options: Parameters<typeof ingestCaptures>[2] = {}) {
+    const results: IngestResult[] = [];
+    for await (const r of ingestCaptures(store, files, options)) results.push(r);
+    return results.map((r) => ({ status: r.status, captureId: r.captureId, note: r.note }));
+  }
+  const unchanged = (id: number) => ({ status: 'skipped', captureId: id, note: `unchanged since it was ingested as capture ${id} (same path, size and modification time)` });
+
+  it('skips a file unchanged since unread, notes the time of one touched, and keeps a file rewritten as a capture of its own', async () => {
+    const sub = mkdtempSync(join(dir, 'sensor-'));
+    const a = place(join(sub, 'a.pcap'), flowsFrom(1, 50), T);
+    const b = place(join(sub, 'b.pcap'), flowsFrom(2, 60), T);
+    const store = await open();
+    expect(await ingestAll(store, [a, b])).toEqual([
+      { status: 'complete', captureId: 1, note: undefined },
+      { status: 'complete', captureId: 2, note: undefined },
+    ]);
+    const [row] = await store.all(`SELECT epoch_us(mtime) AS mtime FROM captures WHERE capture_id = 1`);
+    expect(row).toEqual({ mtime: BigInt(T) * 1_000_000n });
+
+    // Other bytes under the same size and modification time: still skipped, so not even hashed.
+    const other = flowsFrom(3, 50);
+    expect(other.length).toBe(statSync(a).size);
+    place(a, other, T);
+    expect(await ingestAll(store, [a, b])).toEqual([unchanged(1), unchanged(2)]);
+
+    // b touched: hashed, found the same, its new time noted. a's new time: hashed, and a capture of its own
+    // (a file rewritten in place, as a ring of rotated names does: the earlier capture stays).
+    utimesSync(b, T + 60, T + 60);
+    utimesSync(a, T + 60, T + 60);
+    expect(await ingestAll(store, [a, b])).toEqual([
+      { status: 'complete', captureId: 3, note: undefined },
+      { status: 'skipped', captureId: 2, note: 'already ingested as capture 2' },
+    ]);
+    expect(await ingestAll(store, [a, b])).toEqual([unchanged(3), unchanged(2)]);
+    // --force reads them all the same.
+    expect(await ingestAll(store, [a, b], { force: true })).toMatchObject([{ status: 'complete', captureId: 3 }, { status: 'complete', captureId: 2 }]);
+    const counts = await store.all(`SELECT capture_id, count(*) AS flows FROM flows GROUP BY ALL ORDER BY ALL`);
+    expect(counts).toEqual([{ capture_id: 1, flows: 50n }, { capture_id: 2, flows: 60n }, { capture_id: 3, flows: 50n }]);
+  });
+
+  it('in a database of store schema 3 (no modification times): finds each file by its SHA-256 once, then skips it unread', async () => {
+    const sub = mkdtempSync(join(dir, 'schema3-'));
+    const a = place(join(sub, 'a.pcap'), flowsFrom(7, 30), T);
+    const path = dbPath();
+    const old = await open(path);
+    expect(await ingestAll(old, [a])).toMatchObject([{ status: 'complete', captureId: 1 }]);
+    await old.run('DROP INDEX captures_sha256'); // DuckDB drops no column of an indexed table
+    await old.run('ALTER TABLE captures DROP COLUMN mtime');
+    await old.run('CREATE INDEX captures_sha256 ON captures (sha256)');
+    await old.run(`UPDATE mommynet_meta SET value = '3' WHERE key = 'schema_version'`);
+    old.close();
+    stores.splice(stores.indexOf(old), 1);
+    const store = await open(path);
+    expect(await store.all(`SELECT value FROM mommynet_meta WHERE key = 'schema_version'`)).toEqual([{ value: String(STORE_SCHEMA_VERSION) }]);
+    expect(await store.all(`SELECT mtime FROM captures`)).toEqual([{ mtime: null }]);
+    expect(await ingestAll(store, [a])).toEqual([{ status: 'skipped', captureId: 1, note: 'already ingested as capture 1' }]);
+    expect(await ingestAll(store, [a])).toEqual([unchanged(1)]);
+  });
+
+  it('replaces the capture of a file that grew since (one still being written), and counts nothing twice', async () => {
+    const sub = mkdtempSync(join(dir, 'growing-'));
+    const full = flowsFrom(4, 400);
+    const path = join(sub, 'now.pcap');
+    const cutAt = Math.floor(full.length * 0.4); // inside a record, as a writer leaves it between two writes
+    const store = await open();
+    place(path, full.subarray(0, cutAt));
+    const first = await ingestCapture(store, path);
+    expect(first).toMatchObject({ status: 'damaged', captureId: 1 });
+    expect(first.flows).toBeGreaterThan(100);
+
+    place(path, full);
+    const grown = await ingestCapture(store, path);
+    expect(grown).toMatchObject({ status: 'complete', captureId: 1, flows: 400, note: 'grew since it was ingested as capture 1: read again whole' });
+    await expectStoredEqualsEngine(store, path, 1); // the flows of the first read are gone
+    const sha = createHash('sha256').update(full).digest('hex');
+    expect(await store.all(`SELECT capture_id, size, sha256, status FROM captures`)).toEqual([{ capture_id: 1, size: BigInt(full.length), sha256: sha, status: 'complete' }]);
+
+    // Longer, but not a continuation (its first bytes differ): a capture of its own.
+    const longer = flowsFrom(5, 500);
+    place(path, longer);
+    expect(await ingestCapture(store, path)).toMatchObject({ status: 'complete', captureId: 2, flows: 500 });
+    expect(await ingestCapture(store, path)).toMatchObject(unchanged(2));
+
+    // The same path twice in one ingest, the file grown in between: read again whole under the same capture.
+    const twice = join(sub, 'twice.pcap');
+    const whole = flowsFrom(6, 400);
+    place(twice, whole.subarray(0, cutAt));
+    let grownYet = false;
+    const grow = () => {
+      if (!grownYet) place(twice, whole);
+      grownYet = true;
+    };
+    expect(await ingestAll(store, [twice, twice], { onFileRead: grow })).toEqual([
+      { status: 'damaged', captureId: 3, note: undefined },
+      { status: 'complete', captureId: 3, note: 'grew since it was ingested as capture 3: read again whole' },
+    ]);
+    await expectStoredEqualsEngine(store, twice, 3);
+  });
+});
+
 describe('fileSha256', () => {
   it('is the SHA-256 of the bytes, and names a file it cannot read', async () => {
     const sha = createHash('sha256');
@@ -330,6 +444,21 @@ describe('fileSha256', () => {
     expect(await fileSha256(big)).toBe(createHash('sha256').update(bytes).digest('hex'));
     await expect(fileSha256(join(dir, 'none.pcap'))).rejects.toMatchObject({ code: 'open_failed', message: `${join(dir, 'none.pcap')}: No such file or directory` });
     await expect(fileSha256(dir)).rejects.toMatchObject({ code: 'open_failed', message: `${dir}: Is a directory` });
+  });
+
+  it('hashes the first bytes only when asked, and a prefix of them from the same read', async () => {
+    const bytes = Buffer.from(Array.from({ length: 2_500_000 }, (_, i) => (i * 31) & 255));
+    const file = join(dir, 'ranges.bin');
+    writeFileSync(file, bytes);
+    const sha = (n: number) => createHash('sha256').update(bytes.subarray(0, n)).digest('hex');
+    expect(await fileDigests(file, { length: 2_000_001, prefixLength: 1_048_577 })).toEqual({ sha256: sha(2_000_001), prefixSha256: sha(1_048_577) });
+    expect(await fileDigests(file, { prefixLength: 0 })).toEqual({ sha256: sha(bytes.length), prefixSha256: sha(0) });
+    expect(await fileDigests(file, { length: 10, prefixLength: 10 })).toEqual({ sha256: sha(10), prefixSha256: sha(10) });
+    // A file shorter than asked: hashed to its end, and no prefix it does not reach.
+    expect(await fileDigests(file, { length: 3_000_000, prefixLength: 2_600_000 })).toEqual({ sha256: sha(bytes.length) });
+    expect(await fileDigests(file, { length: 100, prefixLength: 200 })).toEqual({ sha256: sha(100) });
+    await expect(fileDigests(file, { length: -1 })).rejects.toThrow('length must be a whole number of bytes');
+    await expect(fileDigests(file, { prefixLength: 1.5 })).rejects.toThrow('prefixLength must be a whole number of bytes');
   });
 });
 
@@ -419,7 +548,14 @@ describe('mommy-forensics ingest', () => {
     const again = runCli(['ingest', join(sub, '*.pcap'), '--db', db]);
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/^1 captures \(0 ingested, 1 already present, 0 damaged, 0 failed\)/);
-    expect(again.stderr).toContain('already ingested as capture 1');
+    expect(again.stderr).toContain('a.pcap: unchanged since it was ingested as capture 1 (same path, size and modification time), skipped (--force ingests it again)');
+    // Its packets written to it once more, as a capture still being written grows.
+    const bytes = readFileSync(sample);
+    writeFileSync(join(sub, 'a.pcap'), Buffer.concat([bytes, bytes.subarray(24)]));
+    const grown = runCli(['ingest', sub, '--db', db, '--json']);
+    expect(grown.status).toBe(0);
+    expect(grown.stderr).toContain('a.pcap: grew since it was ingested as capture 1: read again whole');
+    expect(JSON.parse(grown.stdout)).toMatchObject({ captures: 1, ingested: 1, packets: 2240 });
   });
 
   it('prints plain progress lines when stderr is not a terminal', () => {

@@ -567,20 +567,29 @@ Napi::Value ExtractPackets(const Napi::CallbackInfo& info) {
 
 // ---- file digest --------------------------------------------------------------
 
-// sha256File(path): the file's SHA-256 in hex, computed on a thread of Node's pool.
+// sha256File(path, length?, prefixLength?): {sha256, prefixSha256?} in hex, computed on a thread of
+// Node's pool; of the first `length` bytes when given, and also of the first `prefixLength`.
 class Sha256Worker final : public Napi::AsyncWorker {
  public:
-  Sha256Worker(Napi::Env env, std::string path)
-      : Napi::AsyncWorker(env, "mommynet.sha256"), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)) {}
+  Sha256Worker(Napi::Env env, std::string path, DigestRange range)
+      : Napi::AsyncWorker(env, "mommynet.sha256"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        path_(std::move(path)),
+        range_(range) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
     std::string error;
-    if (!sha256_file(path_, hex_, error)) SetError(error);
+    if (!sha256_file(path_, range_, digests_, error)) SetError(error);
   }
 
-  void OnOK() override { deferred_.Resolve(Napi::String::New(Env(), hex_)); }
+  void OnOK() override {
+    Napi::Object result = Napi::Object::New(Env());
+    result.Set("sha256", digests_.sha256);
+    if (!digests_.prefix_sha256.empty()) result.Set("prefixSha256", digests_.prefix_sha256);
+    deferred_.Resolve(result);
+  }
 
   void OnError(const Napi::Error& e) override {
     deferred_.Reject(capture_error(Env(), CaptureFailure{"open_failed", e.Message(), -1}).Value());
@@ -589,15 +598,27 @@ class Sha256Worker final : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   std::string path_;
-  std::string hex_;
+  DigestRange range_;
+  FileDigests digests_;
 };
+
+// A byte count given to sha256File: absent (undefined) means none.
+uint64_t optional_byte_count(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (info.Length() <= index || info[index].IsUndefined()) return UINT64_MAX;
+  const double v = info[index].IsNumber() ? info[index].As<Napi::Number>().DoubleValue() : -1;
+  if (!(v >= 0 && v <= 9007199254740991.0) || v != static_cast<double>(static_cast<uint64_t>(v)))
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a whole number of bytes");
+  return static_cast<uint64_t>(v);
+}
 
 Napi::Value Sha256File(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "sha256File(path: string)");
+  if (info.Length() < 1 || !info[0].IsString())
+    throw Napi::TypeError::New(env, "sha256File(path: string, length?: number, prefixLength?: number)");
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   if (path.empty()) throw Napi::TypeError::New(env, "path must be a non-empty string");
-  auto* worker = new Sha256Worker(env, path);
+  const DigestRange range{optional_byte_count(info, 1, "length"), optional_byte_count(info, 2, "prefixLength")};
+  auto* worker = new Sha256Worker(env, path, range);
   Napi::Promise promise = worker->Promise();
   worker->Queue();  // the worker deletes itself when done
   return promise;

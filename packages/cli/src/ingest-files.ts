@@ -120,14 +120,15 @@ export function exitCodeFor(r: IngestResult): ExitCode {
   return EXIT.ok;
 }
 
-/** One line for stderr about a capture that was skipped, damaged or failed. */
+/** One line for stderr about a capture that was skipped, damaged, failed or replaced an earlier version of itself. */
 export function describeResult(r: IngestResult): string | undefined {
   if (r.status === 'skipped') return `${r.path}: ${r.note}, skipped (--force ingests it again)`;
+  const replaced = r.note === undefined ? '' : `; ${r.note}`;
   if (r.error) {
     const message = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${r.path}: No such file or directory` : r.error.message;
-    return r.status === 'damaged' ? `${message}; the flows before it were stored` : message;
+    return r.status === 'damaged' ? `${message}; the flows before it were stored${replaced}` : message;
   }
-  return undefined;
+  return r.note === undefined ? undefined : `${r.path}: ${r.note}`;
 }
 
 /**

@@ -13,7 +13,7 @@ export * from './flows.js';
 export * from './store/index.js';
 export { type CaptureStatus, FLOW_TABLE_COLUMNS, STORE_DDL, STORE_SCHEMA_VERSION } from './store/schema.js';
 export { COMMIT_ROWS, FlowAppender } from './store/append.js';
-export { fileSha256 } from './file-sha256.js';
+export { type DigestRange, type FileDigests, fileDigests, fileSha256 } from './file-sha256.js';
 export {
   ingestCapture,
   ingestCaptures,

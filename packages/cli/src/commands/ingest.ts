@@ -21,7 +21,7 @@ export function builder(y: Argv) {
   return withModelOptions(withDetectionOptions(withFlowOptions(y)))
     .positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files, directories or quoted globs' })
     .option('db', { type: 'string', default: DEFAULT_STORE_PATH, describe: 'DuckDB file (created if missing)' })
-    .option('force', { type: 'boolean', default: false, describe: 'Ingest again captures already in the database' })
+    .option('force', { type: 'boolean', default: false, describe: 'Ingest again captures already in the database, even unchanged ones' })
     .option('sensor', { type: 'string', describe: 'Name of this sensor in the database (default: host name)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress, only errors and the summary' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
@@ -30,7 +30,11 @@ export function builder(y: Argv) {
     .example("$0 ingest /var/captures 'old/**/*.pcap.gz' --db cases/incident-42.duckdb", 'a directory and a glob')
     .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote')
     .epilogue(
-      'Ctrl-C stops cleanly: the captures read so far are stored, the one being read is left\n' +
+      'Ingesting a directory again reads only what changed: a file with the path, size and\n' +
+        'modification time of its last ingest is skipped unread; one whose content is already stored\n' +
+        '(same SHA-256) is skipped; one that grew since (a capture still being written) replaces what\n' +
+        'was stored of it.\n\n' +
+        'Ctrl-C stops cleanly: the captures read so far are stored, the one being read is left\n' +
         'incomplete, and ingesting the same files again finishes it. A second Ctrl-C exits at once.\n\n' +
         'Exit status: 0 success (also when captures were already present); 2 a capture could not be\n' +
         'opened; 3 a capture is damaged (what was read is stored); 6 the database could not be opened\n' +

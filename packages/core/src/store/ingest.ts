@@ -3,7 +3,11 @@
  * a file already ingested completely is skipped (unless forced); one whose
  * ingest was cut off (status `incomplete`) is ingested again from the start
  * under the same capture_id, its earlier rows removed first, so nothing is
- * counted twice. Flows are committed a DuckDB row group at a time (see
+ * counted twice. Two rules spare a sensor's directory, ingested again and
+ * again, from reading or counting twice: a file whose path, size and
+ * modification time are those of its last ingest is skipped unread, and a
+ * file that grew since (its first bytes are the file ingested then: a
+ * capture still being written) replaces that capture. Flows are committed a DuckDB row group at a time (see
  * flow-commits.ts): a killed ingest leaves every commit, and a capture row
  * that says `incomplete`. Several files go in one after the other with
  * ingestCaptures, which reads each next file while the one before is being
@@ -23,10 +27,10 @@ import type { RecordBatch } from 'apache-arrow';
 
 import { Capture } from '../capture.js';
 import { CaptureError } from '../errors.js';
-import { fileSha256 } from '../file-sha256.js';
+import { fileDigests, type FileDigests } from '../file-sha256.js';
 import type { FileOptions } from '../options.js';
 import { COMMIT_ROWS } from './append.js';
-import { findCapture, insertCapture, reclaimCapture } from './captures-table.js';
+import { earlierCaptures, type EarlierCapture, findCapture, insertCapture, type NewCapture, noteUnchanged, reclaimCapture } from './captures-table.js';
 import type { Store } from './database.js';
 import { FlowCommits } from './flow-commits.js';
 import type { CaptureStatus } from './schema.js';
@@ -95,7 +99,7 @@ export interface IngestResult {
   flows: number;
   seconds: number;
   error?: Error;
-  /** For skipped: why. */
+  /** For skipped: why; for a file that grew since its last ingest: that it replaced that capture. */
   note?: string;
 }
 
@@ -105,36 +109,65 @@ function captureOptionsOf(options: IngestOptions): FileOptions {
   return capture;
 }
 
+/** What the store knows of a path, for OpenedCapture.open. */
+export interface FileHistory {
+  /** Its latest ingest, if any. */
+  earlier?: EarlierCapture;
+  /** Read it even if unchanged since (an ingest with force). */
+  force?: boolean;
+}
+
+/** A file being read for ingest: its capture, and its digests as they come. */
+export interface ReadingFile {
+  size: number;
+  /** Modification time when opened, microseconds since the epoch. */
+  mtime: number;
+  capture: Capture;
+  /** Of its first `size` bytes; prefixSha256 of the first `earlier.size`, when it is longer. */
+  digests: Promise<FileDigests>;
+  earlier?: EarlierCapture;
+}
+
+/** A file left unread: its path, size and modification time are those of its latest ingest. */
+export interface UnchangedFile {
+  unchangedSince: EarlierCapture;
+}
+
 /**
  * A capture file opened for ingest before its turn: its thread reads and
  * builds flows (as far as its queue of batches lets it) and its SHA-256 is
  * computed, while the store is still busy with the file before it. A file
- * that cannot be opened keeps its error for its ingest to report.
+ * that cannot be opened keeps its error for its ingest to report; one
+ * unchanged since its latest ingest is not opened at all.
  */
 export class OpenedCapture {
   readonly path: string;
   /** When it was opened (performance.now()): its ingest's seconds count from here. */
   readonly started = performance.now();
-  readonly #opened: { size: number; capture: Capture; digest: Promise<string> } | { error: Error };
+  readonly #opened: ReadingFile | UnchangedFile | { error: Error };
 
-  private constructor(file: string, options: FileOptions) {
+  private constructor(file: string, options: FileOptions, history: FileHistory) {
     this.path = resolve(file);
-    this.#opened = OpenedCapture.#open(this.path, options);
+    this.#opened = OpenedCapture.#open(this.path, options, history);
   }
 
   /** Opens `file` with the capture options it will be ingested with. */
-  static open(file: string, options: FileOptions = {}): OpenedCapture {
-    return new OpenedCapture(file, options);
+  static open(file: string, options: FileOptions = {}, history: FileHistory = {}): OpenedCapture {
+    return new OpenedCapture(file, options, history);
   }
 
-  static #open(path: string, options: FileOptions) {
-    let size: number;
+  static #open(path: string, options: FileOptions, { earlier, force = false }: FileHistory): ReadingFile | UnchangedFile | { error: Error } {
+    let size: number, mtime: number;
     try {
-      const st = statSync(path);
+      const st = statSync(path, { bigint: true });
       if (!st.isFile()) throw new CaptureError(`${path}: not a regular file`, 'open_failed', path);
-      size = st.size;
+      size = Number(st.size);
+      mtime = Number(st.mtimeNs / 1000n);
     } catch (err) {
       return { error: err instanceof CaptureError ? err : new CaptureError(`${path}: ${(err as Error).message}`, 'open_failed', path) };
+    }
+    if (!force && earlier && earlier.status !== 'incomplete' && earlier.size === size && earlier.mtime === mtime) {
+      return { unchangedSince: earlier };
     }
     // Opened first: its thread reads and builds flows while this one hashes.
     let capture: Capture;
@@ -143,20 +176,21 @@ export class OpenedCapture {
     } catch (err) {
       return { error: err as Error };
     }
-    const digest = fileSha256(path);
-    digest.catch(() => {}); // awaited by the ingest; a capture closed unread must not leave it unhandled
-    return { size, capture, digest };
+    // The bytes there were when it was opened: what a later ingest of a file still being written compares.
+    const digests = fileDigests(path, { length: size, ...(earlier && earlier.size < size && { prefixLength: earlier.size }) });
+    digests.catch(() => {}); // awaited by the ingest; a capture closed unread must not leave it unhandled
+    return { size, mtime, capture, digests, ...(earlier && { earlier }) };
   }
 
   /** What the ingest needs; throws the error of a file that could not be opened. */
-  get opened(): { size: number; capture: Capture; digest: Promise<string> } {
+  get opened(): ReadingFile | UnchangedFile {
     if ('error' in this.#opened) throw this.#opened.error;
     return this.#opened;
   }
 
   /** Stops reading it (a capture not ingested after all). Idempotent. */
   close(): void {
-    if (!('error' in this.#opened)) this.#opened.capture.close();
+    if ('capture' in this.#opened) this.#opened.capture.close();
   }
 }
 
@@ -165,16 +199,80 @@ export class OpenedCapture {
  * (then the capture options it was opened with apply, not those given here).
  */
 export async function ingestCapture(store: Store, file: string | OpenedCapture, options: IngestOptions = {}): Promise<IngestResult> {
+  let source = file;
+  if (typeof source === 'string') {
+    const history = await PathHistory.read(store, [source], options);
+    source = OpenedCapture.open(source, captureOptionsOf(options), history.of(source));
+  }
   const commits = await FlowCommits.open(store, options.commitRows);
   let failed = false;
   try {
-    return await ingestInto(store, commits, file, options);
+    return await ingestInto(store, commits, source, options);
   } catch (err) {
     failed = true;
     throw err;
   } finally {
     await closeCommits(commits, failed);
   }
+}
+
+/**
+ * What the store knows of each path of an ingest: read in one statement
+ * before the first file, and kept up to date as files are claimed (a path
+ * given twice, the file grown in between, is then recognised too).
+ */
+class PathHistory {
+  private constructor(
+    readonly latest: Map<string, EarlierCapture>,
+    readonly force: boolean,
+  ) {}
+
+  static async read(store: Store, files: readonly string[], { force = false }: IngestOptions): Promise<PathHistory> {
+    return new PathHistory(await earlierCaptures(store, files.map((f) => resolve(f))), force);
+  }
+
+  of(file: string): FileHistory {
+    const earlier = this.latest.get(resolve(file));
+    return { force: this.force, ...(earlier && { earlier }) };
+  }
+
+  /** `path` is being ingested as `capture` (incomplete until its flows are committed). */
+  claimed(path: string, capture: EarlierCapture): void {
+    this.latest.set(path, capture);
+  }
+}
+
+/** How the store takes a file it is about to read, once hashed. */
+type Claim = { captureId: number; note?: string } | { skippedAs: number; note: string };
+
+/**
+ * The capture a file's flows go to: a new one, or the one it replaces
+ * (the same file left incomplete or forced; or the file's latest ingest,
+ * when it has grown since); or none, when the store holds it already.
+ */
+async function claimCapture(store: Store, commits: FlowCommits, row: NewCapture, file: ReadingFile, digests: FileDigests, force: boolean): Promise<Claim> {
+  const { earlier } = file;
+  const grown = earlier !== undefined && digests.prefixSha256 === earlier.sha256;
+  // A file the store does not hold gets its row in one statement; one it holds is looked at first.
+  const inserted = grown ? undefined : await insertCapture(store, row);
+  if (inserted !== undefined) return { captureId: inserted };
+  // This connection is the store's only writer: what it looks up stays so.
+  let existing = await findCapture(store, row.sha256);
+  // The same file earlier in this ingest, its last flows not committed yet: commit them first.
+  const replaced = existing?.capture_id ?? earlier!.capture_id;
+  if (commits.holds(replaced)) {
+    await commits.commit();
+    existing &&= await findCapture(store, row.sha256);
+  }
+  if (existing === undefined) {
+    // Grown, and new as a whole: it replaces what its first bytes were ingested as.
+    return { captureId: await reclaimCapture(store, replaced, row), note: `grew since it was ingested as capture ${replaced}: read again whole` };
+  }
+  if (existing.status !== 'incomplete' && !force) {
+    await noteUnchanged(store, existing.capture_id, row);
+    return { skippedAs: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` };
+  }
+  return { captureId: await reclaimCapture(store, existing.capture_id, row) };
 }
 
 /**
@@ -187,9 +285,8 @@ async function closeCommits(commits: FlowCommits, failed: boolean): Promise<void
   await commits.close().catch(() => {});
 }
 
-async function ingestInto(store: Store, commits: FlowCommits, file: string | OpenedCapture, options: IngestOptions): Promise<IngestResult> {
+async function ingestInto(store: Store, commits: FlowCommits, source: OpenedCapture, options: IngestOptions, history?: PathHistory): Promise<IngestResult> {
   const { force = false, sensor = hostname(), onProgress, signal, onBatch, scoreBatch, onFileRead } = options;
-  const source = typeof file === 'string' ? OpenedCapture.open(file, captureOptionsOf(options)) : file;
   const { path, started } = source;
   const result: IngestResult = { path, status: 'failed', packets: 0, decoded: 0, skipped: 0, flows: 0, seconds: 0 };
   const seconds = () => (performance.now() - started) / 1000;
@@ -205,15 +302,21 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
     return { ...result, seconds: seconds() };
   };
 
-  let size: number, capture: Capture, hashing: Promise<string>, digest: string;
+  let opened: ReadingFile | UnchangedFile, digests: FileDigests;
   try {
-    ({ size, capture, digest: hashing } = source.opened);
+    opened = source.opened;
   } catch (err) {
     result.error = err as Error;
     return done();
   }
+  if ('unchangedSince' in opened) {
+    const id = opened.unchangedSince.capture_id;
+    Object.assign(result, { status: 'skipped', captureId: id, note: `unchanged since it was ingested as capture ${id} (same path, size and modification time)` });
+    return done();
+  }
+  const { size, capture } = opened;
   try {
-    digest = await hashing;
+    digests = await opened.digests;
   } catch (err) {
     // Unreadable after all (removed, permissions changed since it was opened): this file fails, the others go on.
     capture.close();
@@ -224,25 +327,17 @@ async function ingestInto(store: Store, commits: FlowCommits, file: string | Ope
     capture.close();
     throw signal.reason;
   }
-  const row = { path, size, sha256: digest, sensor };
-  // A file the store does not hold gets its row in one statement; one it holds is looked at first.
-  let captureId = await insertCapture(store, row);
-  if (captureId === undefined) {
-    // insertCapture found it there, and this connection is the store's only writer.
-    let existing = (await findCapture(store, digest))!;
-    if (commits.holds(existing.capture_id)) {
-      // The same file earlier in this ingest, its last flows not committed yet: commit them first.
-      await commits.commit();
-      existing = (await findCapture(store, digest))!;
-    }
-    if (existing.status !== 'incomplete' && !force) {
-      capture.close();
-      Object.assign(result, { status: 'skipped', captureId: existing.capture_id, note: `already ingested as capture ${existing.capture_id}` });
-      return done();
-    }
-    captureId = await reclaimCapture(store, existing.capture_id, row);
+  const row = { path, size, mtime: opened.mtime, sha256: digests.sha256, sensor };
+  const claim = await claimCapture(store, commits, row, opened, digests, force);
+  if ('skippedAs' in claim) {
+    capture.close();
+    Object.assign(result, { status: 'skipped', captureId: claim.skippedAs, note: claim.note });
+    return done();
   }
+  const { captureId } = claim;
   result.captureId = captureId;
+  history?.claimed(path, { capture_id: captureId, size, mtime: row.mtime, sha256: row.sha256, status: 'incomplete' });
+  if (claim.note !== undefined) result.note = claim.note;
 
   let failure: Error | undefined;
   const stopReading = () => capture.close(); // the batch being awaited settles as the end
@@ -318,19 +413,20 @@ export interface IngestEachOptions extends IngestOptions {
 export async function* ingestCaptures(store: Store, files: readonly string[], options: IngestEachOptions = {}): AsyncGenerator<IngestResult> {
   const { onFileStart, onFileRead, ...ingestOptions } = options;
   const captureOptions = captureOptionsOf(ingestOptions);
+  const history = await PathHistory.read(store, files, options);
   const commits = await FlowCommits.open(store, options.commitRows);
   let ahead: OpenedCapture | undefined;
   let failed = false;
   try {
     for (const [index, file] of files.entries()) {
-      const source = ahead ?? file;
+      const source = ahead ?? OpenedCapture.open(file, captureOptions, history.of(file));
       ahead = undefined;
       const openNext = () => {
         onFileRead?.();
-        if (index + 1 < files.length) ahead = OpenedCapture.open(files[index + 1]!, captureOptions);
+        if (index + 1 < files.length) ahead = OpenedCapture.open(files[index + 1]!, captureOptions, history.of(files[index + 1]!));
       };
       onFileStart?.(resolve(file), index);
-      yield await ingestInto(store, commits, source, { ...ingestOptions, onFileRead: openNext });
+      yield await ingestInto(store, commits, source, { ...ingestOptions, onFileRead: openNext }, history);
     }
   } catch (err) {
     failed = true;

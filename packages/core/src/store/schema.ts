@@ -14,7 +14,7 @@
 import { DUCKDB_TYPES, FLOW_COLUMNS } from '../flow-columns.js';
 
 /** Bumped whenever a table changes; stored in `mommynet_meta`. */
-export const STORE_SCHEMA_VERSION = 3;
+export const STORE_SCHEMA_VERSION = 4;
 
 export type CaptureStatus = 'incomplete' | 'complete' | 'damaged';
 
@@ -41,7 +41,8 @@ export const STORE_DDL: readonly string[] = [
   error VARCHAR,                     -- the capture error of a damaged file
   sensor VARCHAR NOT NULL,           -- which machine ingested it
   ingest_started TIMESTAMP NOT NULL,
-  ingest_finished TIMESTAMP
+  ingest_finished TIMESTAMP,
+  mtime TIMESTAMP                    -- the file's modification time when it was opened (UTC)
 )`,
   `CREATE TABLE IF NOT EXISTS flows (
   capture_id UINTEGER NOT NULL,
@@ -78,4 +79,6 @@ export const STORE_MIGRATIONS: Readonly<Record<number, readonly string[]>> = {
   2: ['ALTER TABLE flows ADD COLUMN IF NOT EXISTS anomaly_score FLOAT'],
   // ARP exchanges are flows without an IP protocol or a Community ID.
   3: ['ALTER TABLE flows ALTER COLUMN proto DROP NOT NULL', 'ALTER TABLE flows ALTER COLUMN community_id DROP NOT NULL'],
+  // An ingest skips a file unchanged since (same path, size and modification time) without reading it.
+  4: ['ALTER TABLE captures ADD COLUMN IF NOT EXISTS mtime TIMESTAMP'],
 };
