@@ -10,16 +10,13 @@
 import type { Alert, AlertCategory, Severity } from '../detect/alert.js';
 import type { Store } from './database.js';
 
-/** Replaces a capture's alerts, in one transaction: readers see the old set or the new one, and one commit costs far less than one per alert. */
+/**
+ * Replaces a capture's alerts, in one transaction (the ingest's, when one is
+ * open: they are then committed with the capture's flows): readers see the
+ * old set or the new one, and one commit costs far less than one per alert.
+ */
 export async function storeAlerts(store: Store, captureId: number, alerts: readonly Alert[]): Promise<void> {
-  await store.run('BEGIN TRANSACTION');
-  try {
-    await insertAlerts(store, captureId, alerts);
-    await store.run('COMMIT');
-  } catch (err) {
-    await store.run('ROLLBACK');
-    throw err;
-  }
+  await store.atomically(() => insertAlerts(store, captureId, alerts));
 }
 
 /** The Alert fields as DuckDB reads them from one JSON array: every alert of a capture in one statement. */

@@ -6,8 +6,9 @@
  * integers, doubles, TIMESTAMP as int64 microseconds), validity bitmaps
  * likewise, and strings are assigned from their UTF-8 bytes.
  *
- * Appending only buffers the rows; commit() writes them as one transaction
- * (DuckDB's appender also commits by itself past APPENDER_FLUSH_ROWS).
+ * Appending only buffers the rows; flush() hands them to DuckDB, committed
+ * at once or with the connection's open transaction (DuckDB's appender also
+ * flushes by itself past APPENDER_FLUSH_ROWS).
  * When the store commits is FlowCommits' choice (flow-commits.ts).
  * (Measured alternatives, slower here: two connections committing in turn on
  * Node's pool. Appending off the JavaScript thread gains nothing, because
@@ -17,7 +18,7 @@
  * @example
  * const appender = await FlowAppender.create(store.connection);
  * for await (const batch of capture) appender.append(batch, captureId);
- * appender.commit();
+ * appender.flush();
  * appender.close();
  * @module
  */
@@ -75,12 +76,20 @@ export class FlowAppender {
     }
   }
 
-  /** Commits what was appended since the last commit, in one transaction. */
-  commit(): void {
+  /**
+   * Hands what was appended since to DuckDB: committed at once, or with the
+   * connection's open transaction.
+   */
+  flush(): void {
     this.#appender.flushSync();
   }
 
-  /** Commits what is left, and ends the appender. */
+  /** Drops what was appended since the last flush. */
+  discard(): void {
+    this.#appender.clear();
+  }
+
+  /** Flushes what is left, and ends the appender. */
   close(): void {
     this.#appender.closeSync();
   }

@@ -69,6 +69,8 @@ export function storeOpenError(err: unknown, path: string): StoreError {
 }
 
 export class Store {
+  #transactionOpen = false;
+
   private constructor(
     readonly path: string,
     readonly readOnly: boolean,
@@ -131,6 +133,56 @@ export class Store {
 
   async run(sql: string, params?: Record<string, unknown> | unknown[]): Promise<void> {
     await this.connection.run(sql, params as never);
+  }
+
+  /** Whether a transaction opened by begin() waits for commit() or rollback(). */
+  get inTransaction(): boolean {
+    return this.#transactionOpen;
+  }
+
+  /** Opens a transaction unless one is open: the statements until commit() go in it. */
+  async begin(): Promise<void> {
+    if (this.#transactionOpen) return;
+    await this.connection.run('BEGIN TRANSACTION');
+    this.#transactionOpen = true;
+  }
+
+  /** Commits the open transaction; when that fails, it is rolled back (and the failure thrown). */
+  async commit(): Promise<void> {
+    try {
+      await this.connection.run('COMMIT');
+    } catch (err) {
+      await this.connection.run('ROLLBACK').catch(() => {}); // already ended, unless the COMMIT was refused outright
+      throw err;
+    } finally {
+      this.#transactionOpen = false;
+    }
+  }
+
+  /** Rolls back the open transaction, if any. */
+  async rollback(): Promise<void> {
+    if (!this.#transactionOpen) return;
+    this.#transactionOpen = false;
+    await this.connection.run('ROLLBACK');
+  }
+
+  /**
+   * Runs `work` in one transaction: in the one open, which its opener ends
+   * (an ingest commits a capture's alerts with its flows), or in one of its
+   * own, committed when `work` succeeds and rolled back when it fails.
+   */
+  async atomically<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#transactionOpen) return work();
+    await this.begin();
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      await this.rollback();
+      throw err;
+    }
+    await this.commit();
+    return result;
   }
 
   close(): void {

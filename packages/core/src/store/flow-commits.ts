@@ -14,8 +14,15 @@
  * reads `incomplete`, and an ingest cut off before that commit ingests it
  * again. The captures a commit completes are written in one statement.
  *
+ * A commit is one transaction, opened by begin() for the ingest's other
+ * writes before it (a new capture's row, rows of captures read again, their
+ * alerts): they are committed with the flows, and each statement is spared
+ * a commit of its own (DuckDB writes and syncs its log at every commit).
+ *
  * @example
  * const commits = await FlowCommits.open(store);
+ * await commits.begin();
+ * const captureId = await insertCapture(store, row); // committed with the flows
  * await commits.append(batch, captureId);
  * await commits.captureDone({ id: captureId, status: 'complete', packets, ... });
  * await commits.close(); // commits the rest, then writes its captures' rows
@@ -50,6 +57,14 @@ export class FlowCommits {
     return new FlowCommits(store, await FlowAppender.create(store.connection), commitRows);
   }
 
+  /**
+   * Opens the transaction the next commit ends, if none is open: the
+   * store's writes until then go in it.
+   */
+  async begin(): Promise<void> {
+    await this.#store.begin();
+  }
+
   /** Appends a batch of `captureId`'s flows, committing each time a commit's worth is pending. */
   async append(batch: RecordBatch, captureId: number, scores?: Float32Array): Promise<void> {
     for (let from = 0; from < batch.numRows; ) {
@@ -77,25 +92,31 @@ export class FlowCommits {
     else await markCapturesRead(this.#store, [read]);
   }
 
-  /** Commits the pending flows, then writes the rows of the captures that were waiting for it. */
+  /** Commits the pending flows and the rows of the captures that were waiting for them, in one transaction. */
   async commit(): Promise<void> {
-    if (this.#pendingRows > 0) this.#appender.commit();
+    await this.begin();
+    if (this.#pendingRows > 0) this.#appender.flush();
     this.#pendingRows = 0;
     this.#pendingCaptures.clear();
     const readThrough = this.#readThrough;
     this.#readThrough = [];
     await markCapturesRead(this.#store, readThrough);
+    await this.#store.commit();
   }
 
-  /** Commits what is pending and ends. */
+  /** Commits what is pending and ends. On a failure, what is not committed is rolled back. */
   async close(): Promise<void> {
     try {
       await this.commit();
     } catch (err) {
+      // What the failed commit held is dropped, not committed by the appender's close on its own.
+      // The same failure again (a full disk) is possible: the first error is the one to report.
+      await this.#store.rollback().catch(() => {});
       try {
+        this.#appender.discard();
         this.#appender.close();
       } catch {
-        // The same failure again (a full disk): the first error is the one to report.
+        // As above.
       }
       throw err;
     }

@@ -328,6 +328,7 @@ async function ingestInto(store: Store, commits: FlowCommits, source: OpenedCapt
     throw signal.reason;
   }
   const row = { path, size, mtime: opened.mtime, sha256: digests.sha256, sensor };
+  await commits.begin(); // what claiming writes is committed with the capture's first flows
   const claim = await claimCapture(store, commits, row, opened, digests, force);
   if ('skippedAs' in claim) {
     capture.close();
