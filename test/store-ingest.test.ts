@@ -3,7 +3,7 @@
  * of every row), knows what it already has, survives kill -9, and says who
  * holds a locked database.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, createReadStream, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -498,6 +498,45 @@ describe('kill -9 in the middle of an ingest', () => {
 });
 
 describe('mommy-forensics ingest', () => {
+  it('on a full disk: one line, exit 6, what was committed kept; with room again the same command stores the rest', (ctx) => {
+    // A real full disk: a database on a 5 MB tmpfs, then 100 000 flows whose payloads do not compress.
+    const mnt = mkdtempSync(join(dir, 'small-disk-'));
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=5m', 'tmpfs', mnt], { encoding: 'utf8' });
+    if (mounted.status !== 0) {
+      console.warn(`[store] skipping the full-disk test: cannot mount a tmpfs (${mounted.stderr.trim() || mounted.error?.message})`);
+      ctx.skip();
+    }
+    try {
+      let seed = 11;
+      const noise = () => Uint8Array.from({ length: 100 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+      const big = writeCapture(
+        Array.from({ length: 100_000 }, (_, i) => udpFrame({ src: `10.${9 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, dst: '192.0.2.7', srcPort: 4000 + (i % 1000), dstPort: 9, payload: noise() })),
+        1_700_000_000_000_000,
+        10_000,
+      );
+      const db = join(mnt, 'store.duckdb');
+      expect(runCli(['ingest', sample, '--db', db, '-q', '--no-detect', '--no-ml']).status).toBe(0);
+      const full = runCli(['ingest', big, '--db', db, '-q', '--no-detect', '--no-ml']);
+      expect(full.status).toBe(6);
+      const lines = full.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^mommy-forensics: .*store\.duckdb: .*No space left on device; ingest stopped at .*\.pcap: what was committed before is kept, and ingesting the same files again stores the rest$/);
+      const stored = `SELECT capture_id, status, flows, (SELECT count(*) FROM flows f WHERE f.capture_id = c.capture_id) AS stored FROM captures c ORDER BY 1`;
+      const before = runCli(['query', stored, '--db', db, '--format', 'json']);
+      expect(before.status).toBe(0);
+      expect(JSON.parse(before.stdout)).toEqual([{ capture_id: 1, status: 'complete', flows: 305, stored: 305 }]);
+
+      expect(spawnSync('mount', ['-o', 'remount,size=64m', mnt]).status).toBe(0);
+      const again = runCli(['ingest', sample, big, '--db', db, '--json', '-q', '--no-detect', '--no-ml']);
+      expect(again.status).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ ingested: 1, already_present: 1, flows: 100_000 });
+      const after = runCli(['query', stored, '--db', db, '--format', 'json']);
+      expect(JSON.parse(after.stdout).map((r: { stored: number; flows: number }) => r.stored === r.flows && r.stored)).toEqual([305, 100_000]);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
   it('stops on Ctrl-C: the capture being read is left incomplete, the ones read before are stored, and the next ingest finishes', async () => {
     const small = [0, 1].map((k) => writeCapture(Array.from({ length: 3000 }, (_, i) => udpFrame({ src: `10.${k}.${i >> 8}.${i & 255}`, dst: '192.0.2.1', srcPort: 5000, dstPort: 53 }))));
     // Long enough to be interrupted while it is read: 200 000 flows.

@@ -13,6 +13,7 @@ import {
   DEFAULT_DETECTION,
   DEFAULT_FOREST_MODEL,
   type DetectionSetup,
+  duckdbReason,
   type FlowOptions,
   FlowScoring,
   HostScoring,
@@ -184,8 +185,12 @@ export async function* ingestFiles(store: Store, files: readonly string[], optio
         if (options.signal?.aborted) {
           throw new CliError(`interrupted: ${file} was not finished (ingest it again to finish it); the captures before it are stored`, EXIT.interrupted);
         }
-        // The database failed (disk full, I/O): what was committed stays.
-        throw new CliError(`${store.path}: ${(err as Error).message}; ingest of ${file} stopped, committed batches kept`, EXIT.store);
+        // The database failed (disk full, I/O): what was committed stays; the flows of captures read
+        // since the last commit, this one's and maybe earlier ones', are not stored.
+        throw new CliError(
+          `${store.path}: ${duckdbReason(err)}; ingest stopped at ${file}: what was committed before is kept, and ingesting the same files again stores the rest`,
+          EXIT.store,
+        );
       } finally {
         progress.endFile();
       }

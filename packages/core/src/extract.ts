@@ -21,7 +21,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { CaptureError, fromNative } from './errors.js';
 import { fileSha256 } from './file-sha256.js';
 import { native, type NativeExtractSelection } from './native.js';
-import type { Store } from './store/database.js';
+import { duckdbReason, type Store } from './store/database.js';
 
 // What extractFlows throws besides ExtractError, for importers of this module
 // alone (`@mommynet/core/extract`, which loads neither Arrow nor the models).
@@ -136,8 +136,7 @@ async function selectFlows(store: Store, selector: FlowSelector): Promise<Select
     const prepared = await store.connection.prepare(sql);
     return (await prepared.runAndReadAll()).getRowObjectsJS() as unknown as SelectedFlow[];
   } catch (err) {
-    const message = (err as Error).message.replace(/^[A-Za-z ]+Error: /, '').split('\n')[0];
-    throw new ExtractError(`bad flow condition: ${message}`, 'bad_selector');
+    throw new ExtractError(`bad flow condition: ${duckdbReason(err)}`, 'bad_selector');
   }
 }
 

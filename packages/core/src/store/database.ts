@@ -53,6 +53,15 @@ function holderDescription(pid: string): string {
   }
 }
 
+/**
+ * What DuckDB says went wrong, for a person: its first line, without the
+ * error class ("IO Error: ") and the step that met it ("Failed to commit: ").
+ */
+export function duckdbReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '').replace(/^Failed to commit: /, '');
+}
+
 /** DuckDB's message for a failed open, as a StoreError. */
 export function storeOpenError(err: unknown, path: string): StoreError {
   const message = err instanceof Error ? err.message : String(err);
@@ -65,7 +74,7 @@ export function storeOpenError(err: unknown, path: string): StoreError {
     );
   if (/not a valid DuckDB database file|Unrecognized file format|database file.*is not/i.test(message))
     return new StoreError(`${path} is not a DuckDB database`, 'not_a_database', path);
-  return new StoreError(`${path}: ${message.replace(/^[A-Za-z ]+Error: /, '')}`, 'open_failed', path);
+  return new StoreError(`${path}: ${duckdbReason(err)}`, 'open_failed', path);
 }
 
 export class Store {

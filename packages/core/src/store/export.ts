@@ -23,7 +23,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from '
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
-import type { Store } from './database.js';
+import { duckdbReason, type Store } from './database.js';
 
 export type ExportTable = 'flows' | 'alerts';
 
@@ -165,8 +165,7 @@ export async function exportStore(store: Store, options: ExportOptions): Promise
     }
   } catch (err) {
     if (err instanceof ExportError) throw err;
-    const message = (err as Error).message.replace(/^[A-Za-z ]+Error: /, '');
-    throw new ExportError(`cannot write ${out}: ${message}`, 'write_failed');
+    throw new ExportError(`cannot write ${out}: ${duckdbReason(err)}`, 'write_failed');
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

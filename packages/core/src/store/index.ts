@@ -9,6 +9,7 @@
 export {
   DEFAULT_STORE_PATH,
   DUCKDB_SAFE_OPTIONS,
+  duckdbReason,
   openStore,
   Store,
   StoreError,
