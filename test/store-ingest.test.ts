@@ -51,6 +51,22 @@ async function contents(store: Store) {
   return { flows, caps };
 }
 
+/**
+ * A database as store schema `version` left it (`downgrade` undoes what came after, in a store
+ * opened by this version), opened again by this version: which brings it up to date.
+ */
+async function reopenedFromSchema(version: number, downgrade: (old: Store) => Promise<void>): Promise<Store> {
+  const path = dbPath();
+  const old = await open(path);
+  await downgrade(old);
+  await old.run(`UPDATE mommynet_meta SET value = '${version}' WHERE key = 'schema_version'`);
+  old.close();
+  stores.splice(stores.indexOf(old), 1);
+  const store = await open(path);
+  expect(await store.all(`SELECT value FROM mommynet_meta WHERE key = 'schema_version'`)).toEqual([{ value: String(STORE_SCHEMA_VERSION) }]);
+  return store;
+}
+
 /** Database values in the shape flowRecords gives (numbers, µs, bytes). */
 function normalize(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
@@ -103,16 +119,10 @@ describe('ingest', () => {
       { tsMicros: t0 + 900, frame: arpFrame({ op: 'request', sender: '192.168.9.2', target: '192.168.9.77' }) },
     ]);
     // A database of schema 2 held proto and community_id NOT NULL.
-    const path = dbPath();
-    const old = await open(path);
-    await old.run('ALTER TABLE flows ALTER COLUMN proto SET NOT NULL');
-    await old.run('ALTER TABLE flows ALTER COLUMN community_id SET NOT NULL');
-    await old.run(`UPDATE mommynet_meta SET value = '2' WHERE key = 'schema_version'`);
-    old.close();
-    stores.splice(stores.indexOf(old), 1);
-    const store = await open(path);
-    const version = await store.all<{ value: string }>(`SELECT value FROM mommynet_meta WHERE key = 'schema_version'`);
-    expect(version[0]!.value).toBe(String(STORE_SCHEMA_VERSION));
+    const store = await reopenedFromSchema(2, async (old) => {
+      await old.run('ALTER TABLE flows ALTER COLUMN proto SET NOT NULL');
+      await old.run('ALTER TABLE flows ALTER COLUMN community_id SET NOT NULL');
+    });
     const r = await ingestCapture(store, arp);
     expect(r).toMatchObject({ status: 'complete', flows: 2, packets: 3 });
     await expectStoredEqualsEngine(store, arp, r.captureId!);
@@ -376,17 +386,12 @@ describe('a directory ingested again', () => {
   it('in a database of store schema 3 (no modification times): finds each file by its SHA-256 once, then skips it unread', async () => {
     const sub = mkdtempSync(join(dir, 'schema3-'));
     const a = place(join(sub, 'a.pcap'), flowsFrom(7, 30), T);
-    const path = dbPath();
-    const old = await open(path);
-    expect(await ingestAll(old, [a])).toMatchObject([{ status: 'complete', captureId: 1 }]);
-    await old.run('DROP INDEX captures_sha256'); // DuckDB drops no column of an indexed table
-    await old.run('ALTER TABLE captures DROP COLUMN mtime');
-    await old.run('CREATE INDEX captures_sha256 ON captures (sha256)');
-    await old.run(`UPDATE mommynet_meta SET value = '3' WHERE key = 'schema_version'`);
-    old.close();
-    stores.splice(stores.indexOf(old), 1);
-    const store = await open(path);
-    expect(await store.all(`SELECT value FROM mommynet_meta WHERE key = 'schema_version'`)).toEqual([{ value: String(STORE_SCHEMA_VERSION) }]);
+    const store = await reopenedFromSchema(3, async (old) => {
+      expect(await ingestAll(old, [a])).toMatchObject([{ status: 'complete', captureId: 1 }]);
+      await old.run('DROP INDEX captures_sha256'); // DuckDB drops no column of an indexed table
+      await old.run('ALTER TABLE captures DROP COLUMN mtime');
+      await old.run('CREATE INDEX captures_sha256 ON captures (sha256)');
+    });
     expect(await store.all(`SELECT mtime FROM captures`)).toEqual([{ mtime: null }]);
     expect(await ingestAll(store, [a])).toEqual([{ status: 'skipped', captureId: 1, note: 'already ingested as capture 1' }]);
     expect(await ingestAll(store, [a])).toEqual([unchanged(1)]);
