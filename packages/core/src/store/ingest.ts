@@ -262,6 +262,7 @@ async function claimCapture(store: Store, commits: FlowCommits, row: NewCapture,
   const replaced = existing?.capture_id ?? earlier!.capture_id;
   if (commits.holds(replaced)) {
     await commits.commit();
+    await commits.begin();
     existing &&= await findCapture(store, row.sha256);
   }
   if (existing === undefined) {
