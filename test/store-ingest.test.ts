@@ -133,6 +133,20 @@ describe('ingest', () => {
     ]);
   });
 
+  it('stores Community IDs uncompressed, addresses as DuckDB compresses them', async () => {
+    const store = await open();
+    await ingestCapture(store, sample);
+    await store.run('CHECKPOINT');
+    const storage = await store.all(
+      `SELECT column_name, list(DISTINCT compression ORDER BY compression) AS compression FROM pragma_storage_info('flows')
+       WHERE column_name IN ('community_id', 'src_ip') AND segment_type = 'VARCHAR' GROUP BY ALL ORDER BY ALL`,
+    );
+    expect(storage).toEqual([
+      { column_name: 'community_id', compression: ['Uncompressed'] },
+      { column_name: 'src_ip', compression: ['Dictionary'] },
+    ]);
+  });
+
   it('skips a file already ingested, and --force replaces it under the same capture_id', async () => {
     const store = await open();
     await ingestCapture(store, sample);
