@@ -616,6 +616,28 @@ describe('mommy-forensics ingest', () => {
     expect(JSON.parse(grown.stdout)).toMatchObject({ captures: 1, ingested: 1, packets: 2240 });
   });
 
+  it('--min-age leaves a capture still being written for a later run', () => {
+    const db = dbPath();
+    const sub = mkdtempSync(join(dir, 'writing-'));
+    const done = join(sub, 'done.pcap');
+    copyFileSync(sample, done);
+    const hourAgo = Date.now() / 1000 - 3600;
+    utimesSync(done, hourAgo, hourAgo);
+    const writing = join(sub, 'writing.pcap');
+    writeFileSync(writing, readFileSync(sample).subarray(0, 5000)); // cut inside a record, modified now
+    const r = runCli(['ingest', sub, '--db', db, '--min-age', '60', '--json', '-q', '--no-detect', '--no-ml']);
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim()).toMatch(/^mommy-forensics: .*writing\.pcap: modified \d+ s ago, left for a later ingest \(--min-age 60\)$/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ captures: 2, ingested: 1, left_for_later: 1, damaged: 0, flows: 305 });
+    // Without it, the file is read up to where its writer is: damaged, exit 3.
+    const now = runCli(['ingest', sub, '--db', db, '-q', '--no-detect', '--no-ml']);
+    expect(now.status).toBe(3);
+    expect(now.stdout).toMatch(/^2 captures \(0 ingested, 1 already present, 1 damaged, 0 failed\)/);
+    const bad = runCli(['ingest', sub, '--db', db, '--min-age', 'soon']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--min-age must be a number of seconds (0 or more)');
+  });
+
   it('prints plain progress lines when stderr is not a terminal', () => {
     const r = runCli(['ingest', sample, '--db', dbPath()]);
     expect(r.stderr).toMatch(/^\[1\/1\] .*demo\.pcap$/m);

@@ -45,3 +45,31 @@ export function expandCaptureArgs(args: readonly string[]): ExpandedInputs {
   }
   return { files, missing };
 }
+
+export interface RecentFile {
+  path: string;
+  /** Seconds since it was last modified. */
+  age: number;
+}
+
+/**
+ * Splits `files` into those last modified at least `minAgeSeconds` ago and
+ * the more recent ones (captures still being written, left for a later
+ * run). A file that cannot be looked at stays with the first, for the
+ * ingest to report.
+ */
+export function settledFiles(files: readonly string[], minAgeSeconds: number, now = Date.now()): { settled: string[]; recent: RecentFile[] } {
+  const settled: string[] = [];
+  const recent: RecentFile[] = [];
+  for (const path of files) {
+    let age = Infinity;
+    try {
+      age = (now - statSync(path).mtimeMs) / 1000;
+    } catch {
+      // reported by the ingest
+    }
+    if (age < minAgeSeconds) recent.push({ path, age });
+    else settled.push(path);
+  }
+  return { settled, recent };
+}

@@ -12,7 +12,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { openForWriting } from '../store.js';
 import { flowOptionsFrom, withFlowOptions } from '../flow-options.js';
-import { expandCaptureArgs } from '../inputs.js';
+import { expandCaptureArgs, settledFiles } from '../inputs.js';
 import { describeResult, detectionSetup, exitCodeFor, ingestFiles, loadScoring, withDetectionOptions, withModelOptions } from '../ingest-files.js';
 import { ProgressReporter } from '../progress.js';
 import { onStopSignals } from '../signals.js';
@@ -23,12 +23,18 @@ export function builder(y: Argv) {
     .option('db', { type: 'string', default: DEFAULT_STORE_PATH, describe: 'DuckDB file (created if missing)' })
     .option('force', { type: 'boolean', default: false, describe: 'Ingest again captures already in the database, even unchanged ones' })
     .option('sensor', { type: 'string', describe: 'Name of this sensor in the database (default: host name)' })
+    .option('min-age', {
+      type: 'number',
+      default: 0,
+      describe: 'Leave files modified less than this many seconds ago for a later run (captures still being written)',
+    })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress, only errors and the summary' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
     .option('detect', { type: 'boolean', default: true, describe: 'Run the rule detectors and store their alerts (--no-detect: skip them)' })
     .example('$0 ingest trace.pcap', 'into ./mommy.duckdb')
     .example("$0 ingest /var/captures 'old/**/*.pcap.gz' --db cases/incident-42.duckdb", 'a directory and a glob')
     .example('$0 ingest trace.pcap --force', 'replace what an earlier ingest of the same file wrote')
+    .example('$0 ingest /var/captures --min-age 60 -q', 'from cron: what changed, but not the file tcpdump is writing')
     .epilogue(
       'Ingesting a directory again reads only what changed: a file with the path, size and\n' +
         'modification time of its last ingest is skipped unread; one whose content is already stored\n' +
@@ -49,6 +55,8 @@ interface Summary {
   captures: number;
   ingested: number;
   already_present: number;
+  /** Modified less than --min-age seconds ago: left for a later run. */
+  left_for_later: number;
   damaged: number;
   failed: number;
   packets: number;
@@ -64,13 +72,17 @@ export async function handler(argv: Args): Promise<void> {
   const detection = argv.detect ? detectionSetup(argv) : undefined;
   const scoring = await loadScoring(argv);
   const started = performance.now();
-  const { files, missing } = expandCaptureArgs(argv.captures);
-  for (const m of missing) process.stderr.write(`mommy-forensics: ${m}: no capture files found\n`);
-  let exitCode: ExitCode = missing.length ? EXIT.input : EXIT.ok;
+  const expanded = expandCaptureArgs(argv.captures);
+  for (const m of expanded.missing) process.stderr.write(`mommy-forensics: ${m}: no capture files found\n`);
+  if (!(argv.minAge >= 0)) throw new CliError('--min-age must be a number of seconds (0 or more)', EXIT.usage);
+  const { settled: files, recent } = settledFiles(expanded.files, argv.minAge);
+  for (const r of recent)
+    process.stderr.write(`mommy-forensics: ${r.path}: modified ${Math.max(0, Math.floor(r.age))} s ago, left for a later ingest (--min-age ${argv.minAge})\n`);
+  let exitCode: ExitCode = expanded.missing.length ? EXIT.input : EXIT.ok;
 
   const store = await openForWriting(argv.db);
   const summary: Summary = {
-    db: store.path, captures: files.length, ingested: 0, already_present: 0, damaged: 0, failed: 0,
+    db: store.path, captures: files.length + recent.length, ingested: 0, already_present: 0, left_for_later: recent.length, damaged: 0, failed: 0,
     packets: 0, flows: 0, skipped_packets: 0, alerts: 0, interrupted: false, seconds: 0,
   };
   const progress = new ProgressReporter(argv.quiet);
@@ -118,7 +130,7 @@ export async function handler(argv: Args): Promise<void> {
     argv.json
       ? `${JSON.stringify(summary)}\n`
       : `${summary.interrupted ? 'interrupted: ' : ''}${summary.captures} captures (${summary.ingested} ingested, ${summary.already_present} already present, ` +
-          `${summary.damaged} damaged, ${summary.failed} failed): ${summary.packets} packets, ${summary.flows} flows, ` +
+          `${summary.left_for_later ? `${summary.left_for_later} left for later, ` : ''}${summary.damaged} damaged, ${summary.failed} failed): ${summary.packets} packets, ${summary.flows} flows, ` +
           `${summary.skipped_packets} packets skipped, ${summary.alerts} alerts, ${summary.seconds} s -> ${summary.db}\n`,
   );
   process.exitCode = exitCode;
