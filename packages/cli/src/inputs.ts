@@ -59,6 +59,7 @@ export interface RecentFile {
  * ingest to report.
  */
 export function settledFiles(files: readonly string[], minAgeSeconds: number, now = Date.now()): { settled: string[]; recent: RecentFile[] } {
+  if (minAgeSeconds <= 0) return { settled: [...files], recent: [] }; // the default: no file to look at
   const settled: string[] = [];
   const recent: RecentFile[] = [];
   for (const path of files) {

@@ -64,7 +64,7 @@ export class FlowAppender {
   /**
    * Appends a batch's flows `from`.. `to` (default: all), with each flow's
    * anomaly score when scored (else NULL; `scores` covers the whole batch),
-   * to be committed by commit().
+   * to be handed to DuckDB by flush().
    */
   append(batch: RecordBatch, captureId: number, scores?: Float32Array, from = 0, to = batch.numRows): void {
     if (scores && scores.length !== batch.numRows) throw new RangeError(`${scores.length} anomaly scores for ${batch.numRows} flows`);

@@ -2,8 +2,9 @@
  * The ingest's reads and writes of the `captures` table: the rows of the
  * paths about to be read (to skip a file unchanged since, or recognise one
  * that grew), a row for a new file (found absent by its SHA-256 in the same
- * statement), the row of a file ingested again, and what was read, written once its flows are
- * committed, in one statement for every capture a commit completes. A
+ * statement), the row of a file ingested again, and what was read, written
+ * once its flows are committed, in one statement for every capture a
+ * commit completes. A
  * directory of small rotated captures completes hundreds in one commit,
  * and each statement costs one to three milliseconds, more than such a
  * capture's flows: so, as few statements per capture as can be.

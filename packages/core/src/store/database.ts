@@ -124,14 +124,14 @@ export class Store {
       );
     if (this.readOnly || version === STORE_SCHEMA_VERSION) return;
     // An older database: bring its tables up to date, in one transaction.
-    await this.connection.run('BEGIN TRANSACTION');
-    for (let v = (version ?? STORE_SCHEMA_VERSION) + 1; v <= STORE_SCHEMA_VERSION; v++) {
-      for (const statement of STORE_MIGRATIONS[v] ?? []) await this.connection.run(statement);
-    }
-    await this.connection.run(
-      `INSERT OR REPLACE INTO mommynet_meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}')`,
-    );
-    await this.connection.run('COMMIT');
+    await this.atomically(async () => {
+      for (let v = (version ?? STORE_SCHEMA_VERSION) + 1; v <= STORE_SCHEMA_VERSION; v++) {
+        for (const statement of STORE_MIGRATIONS[v] ?? []) await this.connection.run(statement);
+      }
+      await this.connection.run(
+        `INSERT OR REPLACE INTO mommynet_meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}')`,
+      );
+    });
   }
 
   /** Runs a statement and returns its rows as objects (JS values). */
@@ -142,11 +142,6 @@ export class Store {
 
   async run(sql: string, params?: Record<string, unknown> | unknown[]): Promise<void> {
     await this.connection.run(sql, params as never);
-  }
-
-  /** Whether a transaction opened by begin() waits for commit() or rollback(). */
-  get inTransaction(): boolean {
-    return this.#transactionOpen;
   }
 
   /** Opens a transaction unless one is open: the statements until commit() go in it. */

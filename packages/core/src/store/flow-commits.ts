@@ -25,7 +25,7 @@
  * const captureId = await insertCapture(store, row); // committed with the flows
  * await commits.append(batch, captureId);
  * await commits.captureDone({ id: captureId, status: 'complete', packets, ... });
- * await commits.close(); // commits the rest, then writes its captures' rows
+ * await commits.close(); // commits the rest with its captures' rows
  * @module
  */
 import type { RecordBatch } from 'apache-arrow';

@@ -7,9 +7,9 @@
  * again, from reading or counting twice: a file whose path, size and
  * modification time are those of its last ingest is skipped unread, and a
  * file that grew since (its first bytes are the file ingested then: a
- * capture still being written) replaces that capture. Flows are committed a DuckDB row group at a time (see
- * flow-commits.ts): a killed ingest leaves every commit, and a capture row
- * that says `incomplete`. Several files go in one after the other with
+ * capture still being written) replaces that capture. Flows are committed
+ * a DuckDB row group at a time (see flow-commits.ts): a killed ingest
+ * leaves every commit, and a capture row that says `incomplete`. Several files go in one after the other with
  * ingestCaptures, which reads each next file while the one before is being
  * stored, and commits the flows of small files together.
  *
