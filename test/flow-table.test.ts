@@ -97,6 +97,49 @@ describe('reading ahead', () => {
     });
     expect(wrong.map((r) => r.src_ip)).toEqual([]);
   });
+
+  it('hands over thousands of records in the order their flows ended, each with both its prefixes', async () => {
+    // Enough flows that records are built on a thread of their own, ending
+    // both during the read (idle) and at its end, in batches that do not
+    // line up with the chunks the records travel in.
+    const flows = 5000;
+    const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    const fwdLength = (i: number) => (i % 3 === 0 ? 0 : (i * 13) % 200);
+    const revLength = (i: number) => (i % 4 === 0 ? 0 : 1 + ((i * 7) % 150));
+    const payload = (length: number, seed: number) => Uint8Array.from({ length }, (_, k) => (seed * 31 + k) & 0xff);
+    const t0 = 1_700_000_000_000_000;
+    const frames: { tsMicros: number; frame: Uint8Array }[] = [];
+    for (let i = 0; i < flows; i++) {
+      const at = t0 + i * 20_000; // a flow every 20 ms: 100 s in all
+      frames.push({ tsMicros: at, frame: udpFrame({ src: ip(i), dst: '192.0.2.1', srcPort: 40_000, dstPort: 9, payload: payload(fwdLength(i), i) }) });
+      if (revLength(i) > 0)
+        // Answered at once, so flows go idle (and end) in the order they began.
+        frames.push({ tsMicros: at, frame: udpFrame({ src: '192.0.2.1', dst: ip(i), srcPort: 9, dstPort: 40_000, payload: payload(revLength(i), i + 1) }) });
+    }
+    const capture = Capture.openFile(writeCapture(frames), { udpIdleTimeout: 30, batchRows: 1000 });
+    const records = [];
+    let batches = 0;
+    for await (const batch of capture) {
+      batches++;
+      records.push(...flowRecords(batch));
+    }
+    expect(records.map((r) => r.src_ip)).toEqual(Array.from({ length: flows }, (_, i) => ip(i)));
+    const wrong = records.filter((r, i) => {
+      const fwd = r.payload_fwd as Uint8Array;
+      const rev = r.payload_rev as Uint8Array;
+      return (
+        Buffer.compare(fwd, payload(Math.min(128, fwdLength(i)), i)) !== 0 ||
+        Buffer.compare(rev, payload(Math.min(128, revLength(i)), i + 1)) !== 0 ||
+        r.pkts_rev !== (revLength(i) > 0 ? 1 : 0)
+      );
+    });
+    expect(wrong.map((r) => r.src_ip)).toEqual([]);
+    const idle = records.filter((r) => r.end_reason === 'idle').length;
+    expect(idle).toBeGreaterThan(3000); // all but the last 30 s of flows
+    expect(records.slice(idle).every((r) => r.end_reason === 'eof')).toBe(true);
+    expect(capture.stats()).toMatchObject({ flows, batches });
+    expect(batches).toBe(flows / 1000);
+  });
 });
 
 describe('UDP and ICMP', () => {

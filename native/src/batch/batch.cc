@@ -100,8 +100,7 @@ size_t format_ip(uint8_t version, const uint8_t* addr, char* out) {
 }
 }  // namespace
 
-BatchBuilder::BatchBuilder(uint32_t capacity, uint32_t payload_bytes)
-    : capacity_(capacity ? capacity : 1), payload_bytes_(payload_bytes) {}
+BatchBuilder::BatchBuilder(uint32_t capacity) : capacity_(capacity ? capacity : 1) {}
 
 void BatchBuilder::start() {
   batch_ = std::make_unique<Batch>();
@@ -147,7 +146,7 @@ void BatchBuilder::put_bytes(Col c, const void* p, size_t n) {
   col.offsets.append(&end, 4);
 }
 
-bool BatchBuilder::append(const Flow& f, EndReason reason) {
+bool BatchBuilder::append(const Flow& f, EndReason reason, const PayloadPrefixes& prefixes) {
   if (!batch_) start();
   const uint8_t v = f.key.ip_version;
   char ip[INET6_ADDRSTRLEN];
@@ -233,7 +232,7 @@ bool BatchBuilder::append(const Flow& f, EndReason reason) {
     put_bytes(Col::community_id, cid.data(), cid.size());
   }
   for (int d = 0; d < 2; ++d) {
-    const uint8_t* p = f.prefix ? f.prefix + static_cast<size_t>(d) * payload_bytes_ : nullptr;
+    const uint8_t* p = prefixes.at[d];
     put_bytes(d == 0 ? Col::payload_fwd : Col::payload_rev, p, p ? f.prefix_len[d] : 0);
   }
   return ++batch_->rows >= capacity_;

@@ -56,11 +56,17 @@ struct Batch {
   std::vector<ColumnData> columns;  // kColumnCount, in schema order
 };
 
+// A flow's payload prefixes: `prefix_len[d]` bytes at `at[d]` (null when
+// the direction had no payload).
+struct PayloadPrefixes {
+  const uint8_t* at[2];
+};
+
 class BatchBuilder {
  public:
-  explicit BatchBuilder(uint32_t capacity, uint32_t payload_bytes);
+  explicit BatchBuilder(uint32_t capacity);
   // Appends one flow record. Returns true when the batch is full.
-  bool append(const Flow& flow, EndReason reason);
+  bool append(const Flow& flow, EndReason reason, const PayloadPrefixes& prefixes);
   uint32_t rows() const { return batch_ ? batch_->rows : 0; }
   // Takes the rows so far (null when there are none) and starts a new batch.
   std::unique_ptr<Batch> take();
@@ -82,7 +88,6 @@ class BatchBuilder {
   void mark_null(ColumnData& col);
 
   uint32_t capacity_;
-  uint32_t payload_bytes_;
   std::unique_ptr<Batch> batch_;
 };
 

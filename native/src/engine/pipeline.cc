@@ -11,9 +11,8 @@ int64_t clamp_time(int64_t t) { return t < 0 ? 0 : t > kMaxTimeNs ? kMaxTimeNs :
 
 Pipeline::Pipeline(const PipelineOptions& options, BatchQueue& queue, uint64_t seed)
     : opt_(options),
-      queue_(queue),
       table_(opt_.flow, *this, seed),
-      builder_(opt_.batch_rows, opt_.flow.payload_bytes) {}
+      batches_(opt_.batch_rows, opt_.flow.payload_bytes, queue) {}
 
 void Pipeline::frame(const Frame& f) {
   PreparedPacket p;
@@ -80,28 +79,20 @@ bool Pipeline::prepare(const Frame& f, PreparedPacket& p) {
 
 void Pipeline::on_flow(const Flow& flow, EndReason reason) {
   ++stats_.flows;
-  if (builder_.append(flow, reason)) hand_over();
-}
-
-void Pipeline::hand_over() {
-  auto batch = builder_.take();
-  if (!batch) return;
-  ++stats_.batches;
-  if (!queue_.push(std::move(batch))) ++stats_.batches_dropped;
+  batches_.add(flow, reason);
 }
 
 void Pipeline::tick(int64_t now_ns) {
   table_.advance(clamp_time(now_ns));
-  if (builder_.rows() > 0 && now_ns - last_hand_over_ns_ >= opt_.batch_interval_ns) {
-    hand_over();
+  if (batches_.waiting() && now_ns - last_hand_over_ns_ >= opt_.batch_interval_ns) {
+    batches_.hand_over();
     last_hand_over_ns_ = now_ns;
   }
 }
 
 void Pipeline::finish(EndReason reason, const std::function<void()>& before_last) {
   table_.flush(reason);
-  if (before_last) before_last();
-  hand_over();
+  batches_.finish(before_last);
 }
 
 void Pipeline::set_pcap_stats(uint64_t recv, uint64_t drop, uint64_t ifdrop) {
@@ -116,6 +107,8 @@ void Pipeline::publish(CaptureStats& out, std::mutex& mu) {
   stats_.evictions = c.evictions;
   stats_.active_flows = table_.active();
   stats_.memory_bytes = table_.memory_bytes();
+  stats_.batches = batches_.batches();
+  stats_.batches_dropped = batches_.dropped();
   std::lock_guard<std::mutex> lock(mu);
   out = stats_;
 }

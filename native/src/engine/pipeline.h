@@ -1,6 +1,7 @@
 // One capture thread's work: decode each frame, attribute fragments, account
-// the packet in the flow table, and turn finished flows into batch rows.
-// Nothing here touches N-API; it builds and runs without Node.
+// the packet in the flow table, and pass finished flows on to be built into
+// batch rows (engine/batch_stage.h: on a thread of its own once there are
+// enough of them). Nothing here touches N-API; it builds and runs without Node.
 #pragma once
 #include <cstdint>
 #include <mutex>
@@ -8,7 +9,7 @@
 #include <atomic>
 #include <functional>
 
-#include "batch/batch.h"
+#include "engine/batch_stage.h"
 #include "capture/reader.h"
 #include "decode/packet.h"
 #include "engine/queue.h"
@@ -56,7 +57,6 @@ class Pipeline final : public FlowSink {
   void on_flow(const Flow& flow, EndReason reason) override;
 
  private:
-  void hand_over();
   // frame() in steps, so read_file() can prepare later frames (and have
   // their hash slots and flows loaded) before accounting this one. prepare() is
   // false for a frame the decoder refused (it is counted).
@@ -65,10 +65,9 @@ class Pipeline final : public FlowSink {
   void prefetch_flow(const PreparedPacket& p) const { table_.prefetch_flow(p.lookup); }
 
   PipelineOptions opt_;
-  BatchQueue& queue_;
   FragmentTracker fragments_;
   FlowTable table_;
-  BatchBuilder builder_;
+  BatchStage batches_;
   CaptureStats stats_;
   int64_t last_hand_over_ns_ = 0;
 };
