@@ -67,7 +67,6 @@ class BatchBuilder {
   explicit BatchBuilder(uint32_t capacity);
   // Appends one flow record. Returns true when the batch is full.
   bool append(const Flow& flow, EndReason reason, const PayloadPrefixes& prefixes);
-  uint32_t rows() const { return batch_ ? batch_->rows : 0; }
   // Takes the rows so far (null when there are none) and starts a new batch.
   std::unique_ptr<Batch> take();
 

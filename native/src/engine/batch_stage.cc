@@ -82,11 +82,7 @@ void BatchStage::send(bool hand_over) {
   // The thread starts with the first full chunk: a capture with fewer flows
   // than that is over before a thread would have paid for itself.
   const bool full = filling_->flows.size() == kChunkFlows;
-  if (!thread_.joinable() && (!use_thread_ || !full)) {
-    build(*filling_);
-    filling_->clear();
-    return;
-  }
+  if (!thread_.joinable() && (!use_thread_ || !full)) return build_here();
   if (!thread_.joinable()) thread_ = std::thread(&BatchStage::thread_main, this);
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock, [&] { return queued_.size() < kChunksQueued; });
@@ -100,14 +96,17 @@ void BatchStage::finish(const std::function<void()>& before_last) {
     std::unique_lock<std::mutex> lock(mu_);
     changed_.wait(lock, [&] { return queued_.empty() && !building_; });
   } else if (filling_) {
-    build(*filling_);
-    filling_->clear();
+    build_here();
   }
   // The thread is idle now: the builder is this thread's (the mutex above
   // orders its last writes before these reads).
   if (before_last) before_last();
   push(builder_.take());
-  added_ = 0;
+}
+
+void BatchStage::build_here() {
+  build(*filling_);
+  filling_->clear();  // kept: the next flows fill it again
 }
 
 void BatchStage::build(Chunk& chunk) {

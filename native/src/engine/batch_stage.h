@@ -68,6 +68,7 @@ class BatchStage {
   // or builds it here when there is no thread to pass it to.
   void send(bool hand_over);
   void build(Chunk& chunk);  // on whichever thread owns the builder
+  void build_here();         // the chunk being filled, on the capture thread (no thread runs)
   void push(std::unique_ptr<Batch> batch);
   void thread_main();
 

@@ -1,7 +1,8 @@
 // A running capture: one or more worker threads, each with its own pipeline
 // (decoder, flow table, batch stage with its own thread once flows are
-// many), feeding one bounded queue that the JS thread drains. Failures on a worker are recorded, never thrown there;
-// JavaScript reads them once the batches are drained.
+// many), feeding one bounded queue that the JS thread drains. Failures on a
+// worker are recorded, never thrown there; JavaScript reads them once the
+// batches are drained.
 #pragma once
 #include <atomic>
 #include <memory>

@@ -9,9 +9,9 @@
 #include <atomic>
 #include <functional>
 
-#include "engine/batch_stage.h"
 #include "capture/reader.h"
 #include "decode/packet.h"
+#include "engine/batch_stage.h"
 #include "engine/queue.h"
 #include "engine/stats.h"
 #include "flow/fragments.h"
